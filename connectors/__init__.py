@@ -1,0 +1,1 @@
+"""Connectors, one module per engine family; found through ``sparkdms.registry``."""

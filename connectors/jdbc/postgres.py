@@ -1,0 +1,291 @@
+"""PostgreSQL (and Aurora PostgreSQL): discovery from pg_catalog, COPY-based writer.
+
+Type names are those ``format_type()`` prints.
+https://www.postgresql.org/docs/current/datatype.html
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connectors.base import TableFilter
+from connectors.jdbc.base import (
+    CONTROL_TABLE,
+    JdbcConnector,
+    LogicalRule,
+    NativeRule,
+    WriteSpec,
+    exact,
+    fixed,
+    sized,
+    timed,
+)
+from sparkdms.catalog import Column, ForeignKey, Table
+from sparkdms.plan import Partitioning, TablePlan
+from sparkdms.types import LType, NativeType, is_carried_as_text
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from sparkdms.settings import Settings
+
+
+def _timestamp(n: NativeType) -> LType:
+    kind = "timestamptz" if n.suffix == "with time zone" else "timestamp"
+    return LType(kind, precision=n.int_arg(0) if n.args else 6)
+
+
+def _varchar(n: NativeType) -> LType:
+    return LType("varchar", length=n.int_arg(0)) if n.args else LType("text")
+
+
+def _opt(name: str, t: LType) -> str:
+    return f"{name}({t.precision})" if t.precision is not None and t.precision != 6 else name
+
+
+def _decimal(t: LType) -> str:
+    if t.precision is None:
+        return "numeric"
+    return f"numeric({t.precision},{t.scale or 0})"
+
+
+NATIVE_PG: dict[str, NativeRule] = {
+    "smallint": fixed("int16"), "int2": fixed("int16"),
+    "integer": fixed("int32"), "int": fixed("int32"), "int4": fixed("int32"),
+    "bigint": fixed("int64"), "int8": fixed("int64"), "oid": fixed("uint32"),
+    "numeric": exact("decimal"), "decimal": exact("decimal"),
+    "real": fixed("float32"), "float4": fixed("float32"),
+    "double precision": fixed("float64"), "float8": fixed("float64"),
+    "money": fixed("money"),
+    "character varying": _varchar, "varchar": _varchar,
+    "character": sized("char", 1), "char": sized("char", 1), "bpchar": sized("char", 1),
+    "text": fixed("text"), "citext": fixed("text"), "name": lambda n: LType("varchar", 63),
+    "bytea": fixed("blob"), "boolean": fixed("boolean"), "bool": fixed("boolean"),
+    "date": fixed("date"), "time": timed("time"), "timestamp": _timestamp,
+    "timestamptz": timed("timestamptz"), "interval": fixed("interval"),
+    "json": fixed("json"), "jsonb": fixed("json"), "uuid": fixed("uuid"), "xml": fixed("xml"),
+    "inet": fixed("inet"), "cidr": fixed("inet"), "macaddr": fixed("inet"),
+    "bit": sized("bit", 1), "bit varying": sized("bit"),
+}
+
+LOGICAL_PG: dict[str, LogicalRule] = {
+    "int8": lambda t: "smallint", "int16": lambda t: "smallint", "int32": lambda t: "integer",
+    "int64": lambda t: "bigint", "uint8": lambda t: "smallint", "uint16": lambda t: "integer",
+    "uint24": lambda t: "integer", "uint32": lambda t: "bigint",
+    "uint64": lambda t: "numeric(20,0)", "decimal": _decimal, "money": lambda t: "money",
+    "float32": lambda t: "real", "float64": lambda t: "double precision",
+    "char": lambda t: f"character({t.length or 1})",
+    "varchar": lambda t: f"character varying({t.length})" if t.length else "character varying",
+    "text": lambda t: "text", "binary": lambda t: "bytea", "varbinary": lambda t: "bytea",
+    "blob": lambda t: "bytea", "boolean": lambda t: "boolean", "date": lambda t: "date",
+    "time": lambda t: _opt("time", t), "timestamp": lambda t: _opt("timestamp", t),
+    "timestamptz": lambda t: _opt("timestamptz", t), "interval": lambda t: "interval",
+    "json": lambda t: "jsonb", "document": lambda t: "jsonb", "uuid": lambda t: "uuid",
+    "xml": lambda t: "xml", "inet": lambda t: "inet", "enum": lambda t: "text",
+    "set": lambda t: "text", "year": lambda t: "smallint", "geometry": lambda t: "bytea",
+    "bit": lambda t: f"bit varying({t.length})" if t.length else "bit varying",
+    "array": lambda t: (LOGICAL_PG[t.element.kind](t.element) if t.element else "text") + "[]",
+}
+
+COLUMNS_SQL = """
+SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+       NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attnum,
+       a.attidentity <> '' OR coalesce(pg_get_expr(d.adbin, d.adrelid), '') LIKE 'nextval(%'
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY 1, 2, a.attnum
+"""
+
+TABLES_SQL = """
+SELECT n.nspname, c.relname, CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END,
+       c.reltuples::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+
+INDEXES_SQL = """
+SELECT n.nspname, t.relname, i.relname, ix.indisprimary, ix.indisunique,
+       array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)
+FROM pg_index ix
+JOIN pg_class t ON t.oid = ix.indrelid
+JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE ix.indexprs IS NULL AND ix.indpred IS NULL
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY 1, 2, 3
+"""
+
+FKS_SQL = """
+SELECT n.nspname, t.relname, con.conname, rn.nspname, rt.relname,
+       array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
+       array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = rt.oid AND a.attnum = k.attnum ORDER BY k.ord),
+       con.confdeltype, con.confupdtype
+FROM pg_constraint con
+JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class rt ON rt.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rt.relnamespace
+WHERE con.contype = 'f'
+"""
+
+FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
+              "d": "SET DEFAULT"}
+
+
+class PostgresConnector(JdbcConnector):
+    engine = "postgres"
+    family = "postgres"
+    packages = ("org.postgresql:postgresql:42.7.8",)
+    driver_class = "org.postgresql.Driver"
+    url_scheme = "jdbc:postgresql:"
+    default_port = 5432
+    max_identifier = 63
+    NATIVE: ClassVar[dict[str, NativeRule]] = NATIVE_PG
+    LOGICAL: ClassVar[dict[str, LogicalRule]] = LOGICAL_PG
+    connect_errors = (
+        ("password authentication failed", "wrong user or password"),
+        ("does not exist", "database or role does not exist"),
+        ("connection refused", "server not reachable (connection refused)"),
+        ("timeout", "server not reachable (timeout)"),
+    )
+
+    def connect(self) -> Any:
+        import psycopg
+
+        e = self.endpoint
+        if e.url:
+            return psycopg.connect(self._libpq_from_url(), user=e.user,
+                                   password=e.password.reveal() if e.password else None,
+                                   connect_timeout=10)
+        return psycopg.connect(host=e.host, port=e.port or self.default_port, dbname=e.database,
+                               user=e.user, password=e.password.reveal() if e.password else None,
+                               connect_timeout=10)
+
+    def _libpq_from_url(self) -> str:
+        # jdbc:postgresql://host:port/db?opts -> postgresql://host:port/db
+        return (self.endpoint.url or "").removeprefix("jdbc:")
+
+    def default_schema(self) -> str:
+        return self.endpoint.schema or "public"
+
+    def read_expr(self, column: Column) -> str:
+        q = self.quote(column.name)
+        if column.ltype.kind == "money":
+            return f"CAST(CAST({q} AS numeric) AS text)"
+        if is_carried_as_text(column.ltype) or column.ltype.kind == "array":
+            return f"CAST({q} AS text)"
+        return q
+
+    def discover_tables(self, wanted: TableFilter) -> list[Table]:
+        meta = {(s, t): (kind, rows) for s, t, kind, rows in self.query(TABLES_SQL)
+                if wanted(s, t, kind)}
+        columns = [r for r in self.query(COLUMNS_SQL) if (r[0], r[1]) in meta]
+        keys: dict[tuple[str, str], list] = {}
+        for s, t, name, primary, unique, cols in self.query(INDEXES_SQL):
+            if (s, t) in meta:
+                keys.setdefault((s, t), []).append((name, primary, unique, list(cols)))
+        fks: dict[tuple[str, str], list] = {}
+        for s, t, name, rs, rt, cols, rcols, on_del, on_upd in self.query(FKS_SQL):
+            if (s, t) in meta:
+                fks.setdefault((s, t), []).append(ForeignKey(
+                    name, tuple(cols), rs, rt, tuple(rcols), FK_ACTIONS.get(on_del, "NO ACTION"),
+                    FK_ACTIONS.get(on_upd, "NO ACTION")))
+        return self.build_tables(columns, keys, fks, meta)
+
+    def hash_partitions(self, plan: TablePlan, n: int) -> Partitioning:
+        if plan.source.kind != "table":
+            cols = ", ".join(self.quote(c.name) for c in plan.source.columns)
+            expr = f"abs(hashtext(CAST(ROW({cols}) AS text))::bigint)"
+            return Partitioning("hash", None, tuple(f"MOD({expr}, {n}) = {i}" for i in range(n)))
+        name = self.qualify(plan.source.schema, plan.source.name)
+        pages = int(self.query("SELECT pg_relation_size(%s::regclass) / "
+                               "current_setting('block_size')::bigint", (name,))[0][0])
+        step = max(1, -(-(pages + 1) // n))
+        preds = [f"ctid >= '({b},0)'::tid AND ctid < '({b + step},0)'::tid"
+                 for b in range(0, pages, step)]
+        if not preds:
+            return Partitioning("single")
+        preds[-1] = f"ctid >= '({(len(preds) - 1) * step},0)'::tid"
+        return Partitioning("ctid", None, tuple(preds))
+
+    # -- target ----------------------------------------------------------------------------
+    def table_exists(self, schema: str, name: str) -> bool:
+        return self.query("SELECT to_regclass(%s) IS NOT NULL",
+                          (self.qualify(schema, name),))[0][0]
+
+    def ensure_schema_sql(self, schema: str) -> list[str]:
+        return [f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}"] if schema else []
+
+    def control_table_sql(self, schema: str) -> str:
+        return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
+                "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
+                "part_id integer NOT NULL, row_count bigint NOT NULL, "
+                "committed_at timestamptz NOT NULL DEFAULT now(), "
+                "PRIMARY KEY (load_id, table_name, part_id))")
+
+    def pk_name(self, table_name: str) -> str:
+        return (table_name.encode()[: self.max_identifier - 5].decode(errors="ignore")) + "_pkey"
+
+    def pk_clause(self, plan: TablePlan, table_name: str) -> str:
+        cols = ", ".join(self.quote(c) for c in plan.primary_key)
+        return f"CONSTRAINT {self.quote(self.pk_name(table_name))} PRIMARY KEY ({cols})"
+
+    def stage_like_sql(self, plan: TablePlan, stage: str) -> str:
+        return (f"CREATE TABLE {self.qualify(plan.target_schema, stage)} (LIKE "
+                f"{self.qualify(plan.target_schema, plan.target_name)} INCLUDING DEFAULTS)")
+
+    def swap_sql(self, plan: TablePlan, stage: str, exists: bool,
+                 settings: Settings) -> list[str]:
+        schema, name = plan.target_schema, plan.target_name
+        out = [f"DROP TABLE {self.qualify(schema, name)}"] if exists else []
+        out.append(f"ALTER TABLE {self.qualify(schema, stage)} RENAME TO {self.quote(name)}")
+        if plan.primary_key:
+            if settings["FullLoadSettings.CreatePkAfterFullLoad"]:
+                out.append(f"ALTER TABLE {self.qualify(schema, name)} ADD "
+                           + self.pk_clause(plan, name))
+            else:
+                out.append(f"ALTER TABLE {self.qualify(schema, name)} RENAME CONSTRAINT "
+                           f"{self.quote(self.pk_name(stage))} TO "
+                           f"{self.quote(self.pk_name(name))}")
+        return out
+
+    def merge_sql(self, plan: TablePlan, stage: str, truncate: bool) -> list[str]:
+        out = super().merge_sql(plan, stage, truncate)
+        if truncate:
+            out[0] = f"TRUNCATE TABLE {self.qualify(plan.target_schema, plan.target_name)}"
+        return out
+
+    def prepare_frame(self, df: DataFrame, plan: TablePlan) -> DataFrame:
+        """bytea travels as PostgreSQL hex text (\\x...) inside the COPY CSV stream."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.types import BinaryType
+
+        out = []
+        for field in df.schema.fields:
+            c = F.col(f"`{field.name}`")
+            if isinstance(field.dataType, BinaryType):
+                c = F.concat(F.lit("\\x"), F.lower(F.hex(c))).alias(field.name)
+            out.append(c)
+        return df.select(*out)
+
+    # -- executor side ---------------------------------------------------------------------
+    def lock_partition(self, cur: Any, key: str) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
+    def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
+        import pyarrow.csv as pacsv
+
+        buf = io.BytesIO()
+        pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False))
+        cols = ", ".join(self.quote(c) for c in spec.columns)
+        sql = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN (FORMAT csv)"
+        with cur.copy(sql) as copy:
+            copy.write(buf.getvalue())
+        return batch.num_rows

@@ -1,0 +1,264 @@
+"""SQLite: a file on a local (or shared) path. Discovery through PRAGMA; reads
+through the xerial JDBC driver; writes through Python's sqlite3.
+
+SQLite types are affinities: the declared name decides. Exact names come from
+the table; anything else follows SQLite's affinity rules.
+https://www.sqlite.org/datatype3.html#determination_of_column_affinity
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connectors.base import TableFilter
+from connectors.jdbc.base import (
+    CONTROL_TABLE,
+    JdbcConnector,
+    LogicalRule,
+    NativeRule,
+    WriteSpec,
+    exact,
+    fixed,
+    iter_rows,
+    sized,
+    timed,
+)
+from sparkdms.catalog import Column, ForeignKey, Table
+from sparkdms.errors import TaskConfigError
+from sparkdms.plan import TablePlan
+from sparkdms.task import Endpoint
+from sparkdms.types import INTEGER_KINDS, NativeType
+
+if TYPE_CHECKING:
+    from sparkdms.settings import Settings
+
+NATIVE_SQLITE: dict[str, NativeRule] = {
+    "integer": fixed("int64"), "int": fixed("int64"), "bigint": fixed("int64"),
+    "smallint": fixed("int16"), "tinyint": fixed("int8"), "mediumint": fixed("int32"),
+    "real": fixed("float64"), "double": fixed("float64"), "double precision": fixed("float64"),
+    "float": fixed("float64"), "numeric": exact("decimal"), "decimal": exact("decimal"),
+    "boolean": fixed("boolean"), "bool": fixed("boolean"),
+    "varchar": sized("varchar"), "character varying": sized("varchar"),
+    "nvarchar": sized("varchar"), "char": sized("char", 1), "character": sized("char", 1),
+    "nchar": sized("char", 1), "text": fixed("text"), "clob": fixed("text"),
+    "blob": fixed("blob"), "date": fixed("date"), "datetime": timed("timestamp"),
+    "timestamp": timed("timestamp"), "time": timed("time"), "json": fixed("json"),
+    "uuid": fixed("uuid"), "": fixed("blob"),
+}
+
+LOGICAL_SQLITE: dict[str, LogicalRule] = {
+    **{kind: (lambda t: "INTEGER") for kind in INTEGER_KINDS},
+    "decimal": lambda t: f"DECIMAL({t.precision},{t.scale or 0})" if t.precision else "NUMERIC",
+    "money": lambda t: "DECIMAL(19,4)", "float32": lambda t: "REAL", "float64": lambda t: "REAL",
+    "char": lambda t: f"CHAR({t.length or 1})",
+    "varchar": lambda t: f"VARCHAR({t.length})" if t.length else "TEXT",
+    "text": lambda t: "TEXT", "binary": lambda t: "BLOB", "varbinary": lambda t: "BLOB",
+    "blob": lambda t: "BLOB", "boolean": lambda t: "BOOLEAN", "date": lambda t: "DATE",
+    "time": lambda t: "TIME", "timestamp": lambda t: "DATETIME",
+    "timestamptz": lambda t: "DATETIME", "interval": lambda t: "TEXT", "json": lambda t: "JSON",
+    "document": lambda t: "JSON", "uuid": lambda t: "VARCHAR(36)", "enum": lambda t: "TEXT",
+    "set": lambda t: "TEXT", "array": lambda t: "TEXT", "bit": lambda t: "TEXT",
+    "year": lambda t: "INTEGER", "inet": lambda t: "TEXT", "geometry": lambda t: "BLOB",
+    "xml": lambda t: "TEXT",
+}
+
+# affinity rules, in SQLite's order, for declared names the table does not know
+AFFINITY: tuple[tuple[str, NativeRule], ...] = (
+    ("int", fixed("int64")), ("char", fixed("text")), ("clob", fixed("text")),
+    ("text", fixed("text")), ("blob", fixed("blob")), ("real", fixed("float64")),
+    ("floa", fixed("float64")), ("doub", fixed("float64")),
+)
+
+WIRE_LONG = (*INTEGER_KINDS, "boolean")
+
+
+def _adapt() -> None:
+    sqlite3.register_adapter(decimal.Decimal, str)
+    sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(sep=" "))
+    sqlite3.register_adapter(dt.date, lambda v: v.isoformat())
+    sqlite3.register_adapter(bool, int)
+
+
+class SQLiteConnector(JdbcConnector):
+    engine = "sqlite"
+    family = "sqlite"
+    packages = ("org.xerial:sqlite-jdbc:3.50.3.0",)
+    driver_class = "org.sqlite.JDBC"
+    url_scheme = "jdbc:sqlite:"
+    max_identifier = 1024
+    P = "?"
+    NATIVE: ClassVar[dict[str, NativeRule]] = NATIVE_SQLITE
+    LOGICAL: ClassVar[dict[str, LogicalRule]] = LOGICAL_SQLITE
+
+    @classmethod
+    def check_endpoint(cls, endpoint: Endpoint) -> None:
+        if not (endpoint.path or endpoint.database or endpoint.url):
+            raise TaskConfigError(f"{endpoint.role}.path", "missing; sqlite needs the file path")
+
+    @property
+    def file(self) -> str:
+        e = self.endpoint
+        if e.url:
+            return e.url.removeprefix("jdbc:sqlite:")
+        return str(e.path or e.database)
+
+    def jdbc_url(self) -> str:
+        return f"jdbc:sqlite:{self.file}"
+
+    def jdbc_properties(self) -> dict[str, str]:
+        return {"driver": self.driver_class}
+
+    def connect(self) -> Any:
+        _adapt()
+        if self.endpoint.role == "source" and not Path(self.file).exists():
+            raise FileNotFoundError(f"no SQLite file at {self.file}")
+        conn = sqlite3.connect(self.file, timeout=120, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        return _Conn(conn)
+
+    def fallback_rule(self, parsed: NativeType) -> NativeRule | None:
+        for needle, rule in AFFINITY:
+            if needle in parsed.name:
+                return rule
+        return fixed("decimal")  # NUMERIC affinity, unbounded
+
+    def default_schema(self) -> str:
+        return "main"
+
+    def read_expr(self, column: Column) -> str:
+        q = self.quote(column.name)
+        if column.ltype.kind in WIRE_LONG or column.ltype.kind in ("float32", "float64", "blob"):
+            return q
+        return f"CAST({q} AS TEXT)"
+
+    def wire_type(self, column: Column) -> object:
+        from pyspark.sql import types as T
+
+        kind = column.ltype.kind
+        if kind in WIRE_LONG:
+            return T.LongType()
+        if kind in ("float32", "float64"):
+            return T.DoubleType()
+        if kind in ("blob", "binary", "varbinary"):
+            return T.BinaryType()
+        return T.StringType()
+
+    def partition_column(self, plan: TablePlan) -> Column | None:
+        return super().partition_column(plan)
+
+    def hash_expr(self, plan: TablePlan) -> str | None:
+        return "rowid" if plan.source.kind == "table" else None
+
+    def discover_tables(self, wanted: TableFilter) -> list[Table]:
+        rows = self.query("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
+                          "AND name NOT LIKE 'sqlite_%' AND name <> ?", (CONTROL_TABLE,))
+        meta = {("main", n): (k, 0) for n, k in rows if wanted("main", n, k)}
+        columns: list[tuple] = []
+        keys: dict[tuple[str, str], list] = {}
+        fks: dict[tuple[str, str], list] = {}
+        for (schema, name), (kind, _) in meta.items():
+            info = self.query(f"PRAGMA table_info({self.quote(name)})")
+            pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+            for cid, col, native, notnull, default, _pk in info:
+                identity = bool(pk == [col] and native.lower() == "integer")
+                columns.append((schema, name, col, native or "", not notnull, default, cid,
+                                identity))
+            if pk:
+                keys.setdefault((schema, name), []).append(("pk", True, True, pk))
+            for idx in self.query(f"PRAGMA index_list({self.quote(name)})"):
+                if idx[3] == "pk":
+                    continue
+                idx_cols = [r[2] for r in self.query(f"PRAGMA index_info({self.quote(idx[1])})")]
+                keys.setdefault((schema, name), []).append((idx[1], False, bool(idx[2]), idx_cols))
+            fks[(schema, name)] = self._fks(name)
+        counts = {k: (v[0], self.exact_count(Table(k[0], k[1], ()))) for k, v in meta.items()}
+        return self.build_tables(columns, keys, fks, counts)
+
+    def _fks(self, name: str) -> list[ForeignKey]:
+        grouped: dict[int, list] = {}
+        for row in self.query(f"PRAGMA foreign_key_list({self.quote(name)})"):
+            grouped.setdefault(row[0], []).append(row)
+        return [ForeignKey(f"fk_{name}_{i}", tuple(r[3] for r in rows), "main", rows[0][2],
+                           tuple(r[4] for r in rows), rows[0][6], rows[0][5])
+                for i, rows in grouped.items()]
+
+    # -- target ----------------------------------------------------------------------------
+    def table_exists(self, schema: str, name: str) -> bool:
+        return bool(self.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                               "AND name = ?", (name,))[0][0])
+
+    def control_table_sql(self, schema: str) -> str:
+        return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
+                "load_id TEXT NOT NULL, table_name TEXT NOT NULL, part_id INTEGER NOT NULL, "
+                "row_count INTEGER NOT NULL, committed_at TEXT DEFAULT CURRENT_TIMESTAMP, "
+                "PRIMARY KEY (load_id, table_name, part_id))")
+
+    def stage_like_sql(self, plan: TablePlan, stage: str) -> str:
+        return (f"CREATE TABLE {self.qualify(plan.target_schema, stage)} AS SELECT * FROM "
+                f"{self.qualify(plan.target_schema, plan.target_name)} WHERE 0")
+
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        # SQLite cannot add a primary key later: it is always created with the table
+        super().prepare(plan, _PkNow(settings), load_id)
+
+    def swap_sql(self, plan: TablePlan, stage: str, exists: bool,
+                 settings: Settings) -> list[str]:
+        schema, name = plan.target_schema, plan.target_name
+        out = ["BEGIN IMMEDIATE"]
+        if exists:
+            out.append(f"DROP TABLE {self.qualify(schema, name)}")
+        out.append(f"ALTER TABLE {self.qualify(schema, stage)} RENAME TO {self.quote(name)}")
+        return out
+
+    def merge_sql(self, plan: TablePlan, stage: str, truncate: bool) -> list[str]:
+        return ["BEGIN IMMEDIATE", *super().merge_sql(plan, stage, truncate)]
+
+    # -- executor side ---------------------------------------------------------------------
+    def lock_partition(self, cur: Any, key: str) -> None:
+        cur.execute("BEGIN IMMEDIATE")
+
+    def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
+        cols = ", ".join(self.quote(c) for c in spec.columns)
+        marks = ", ".join(["?"] * len(spec.columns))
+        rows = list(iter_rows(batch))
+        if rows:
+            cur.executemany(f"INSERT INTO {self.qualify(spec.schema, spec.stage_table)} "
+                            f"({cols}) VALUES ({marks})", rows)
+        return len(rows)
+
+
+class _PkNow:
+    """Settings view with CreatePkAfterFullLoad forced off."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "FullLoadSettings.CreatePkAfterFullLoad":
+            return False
+        return self._settings[name]
+
+
+class _Conn:
+    """sqlite3 in autocommit mode with explicit transactions behind the DB-API calls."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def cursor(self) -> sqlite3.Cursor:
+        return self._conn.cursor()
+
+    def commit(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._conn.close()

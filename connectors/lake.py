@@ -1,0 +1,153 @@
+"""Delta Lake and Parquet targets on a local or Hadoop-compatible path
+(``file:``, ``s3a://``, ``abfss://``, ``dbfs:/`` ...).
+
+A table lands at ``<path>/<schema>/<table>``. Delta commits are atomic, so an
+overwrite either happens whole or not at all. Parquet has no transaction log:
+it is written to a staging directory and moved into place on finalize.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connectors.base import Connector, TableFilter, WriteResult
+from sparkdms.catalog import Catalog
+from sparkdms.errors import TaskConfigError
+from sparkdms.task import Endpoint
+from sparkdms.types import LType, spark_type
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from sparkdms.plan import TablePlan
+    from sparkdms.settings import Settings
+
+DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
+MODES = {"DROP_AND_CREATE": "overwrite", "TRUNCATE_BEFORE_LOAD": "overwrite",
+         "DO_NOTHING": "append"}
+
+
+class LakeConnector(Connector):
+    format: ClassVar[str]
+    can_source = False
+    family = "spark"
+    spark: SparkSession | None = None
+
+    @classmethod
+    def check_endpoint(cls, endpoint: Endpoint) -> None:
+        if not endpoint.path:
+            raise TaskConfigError(f"{endpoint.role}.path",
+                                  f"missing; {endpoint.engine} needs a base path or URI")
+        if endpoint.role == "source":
+            raise TaskConfigError(f"{endpoint.role}.engine",
+                                  f"{endpoint.engine} is supported as a target only for now")
+
+    def bind(self, spark: SparkSession) -> None:
+        self.spark = spark
+
+    def location(self, schema: str, table: str) -> str:
+        base = str(self.endpoint.path).rstrip("/")
+        return f"{base}/{schema}/{table}" if schema else f"{base}/{table}"
+
+    def default_schema(self) -> str:
+        return self.endpoint.schema or ""
+
+    def discover(self, wanted: TableFilter) -> Catalog:
+        return Catalog(self.engine)
+
+    def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame:
+        return spark.read.format(self.format).load(self.location(plan.target_schema,
+                                                                 plan.target_name))
+
+    def native_type(self, ltype: LType) -> str:
+        return spark_type(ltype).simpleString()  # type: ignore[attr-defined]
+
+    def target_ddl(self, plan: TablePlan) -> list[str]:
+        cols = ", ".join(f"`{c.target_name}` {c.target_type}" for c in plan.columns)
+        return [f"-- {self.format} table at {self.location(plan.target_schema, plan.target_name)}"
+                f"\n-- columns: {cols}"]
+
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        return None
+
+    def count_rows(self, schema: str, table: str) -> int:
+        assert self.spark is not None
+        return self.spark.read.format(self.format).load(self.location(schema, table)).count()
+
+    def _jvm_fs(self, location: str) -> tuple[Any, Any]:
+        assert self.spark is not None
+        jvm = self.spark.sparkContext._jvm  # type: ignore[attr-defined]
+        conf = self.spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+        path = jvm.org.apache.hadoop.fs.Path(location)
+        return path.getFileSystem(conf), path
+
+
+class DeltaConnector(LakeConnector):
+    engine = "delta"
+    format = "delta"
+    packages = (DELTA_PACKAGE,)
+    spark_conf: ClassVar[dict[str, str]] = {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    }
+
+    def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
+              load_id: str) -> WriteResult:
+        mode = MODES[settings["FullLoadSettings.TargetTablePrepMode"]]
+        writer = df.write.format("delta").mode(mode)
+        if settings["FullLoadSettings.TargetTablePrepMode"] == "DROP_AND_CREATE":
+            writer = writer.option("overwriteSchema", "true")
+        writer.option("userMetadata", f"sparkdms load {load_id}").save(
+            self.location(plan.target_schema, plan.target_name))
+        return WriteResult(rows=self._last_commit_rows(plan), partitions=plan.partitioning.count)
+
+    def _last_commit_rows(self, plan: TablePlan) -> int:
+        from delta.tables import DeltaTable
+
+        table = DeltaTable.forPath(self.spark, self.location(plan.target_schema, plan.target_name))
+        metrics = table.history(1).collect()[0]["operationMetrics"] or {}
+        return int(metrics.get("numOutputRows", 0))
+
+    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        return None
+
+
+class ParquetConnector(LakeConnector):
+    engine = "parquet"
+    format = "parquet"
+
+    def staging(self, plan: TablePlan, load_id: str) -> str:
+        return self.location(plan.target_schema, f"_sdms_stage_{plan.target_name}_{load_id}")
+
+    def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
+              load_id: str) -> WriteResult:
+        stage = self.staging(plan, load_id)
+        df.write.format("parquet").mode("overwrite").save(stage)
+        assert self.spark is not None
+        rows = self.spark.read.parquet(stage).count()
+        return WriteResult(rows=rows, partitions=plan.partitioning.count)
+
+    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        fs, stage = self._jvm_fs(self.staging(plan, load_id))
+        _, target = self._jvm_fs(self.location(plan.target_schema, plan.target_name))
+        append = settings["FullLoadSettings.TargetTablePrepMode"] == "DO_NOTHING"
+        if append and fs.exists(target):
+            for status in fs.listStatus(stage):
+                name = status.getPath().getName()
+                if not name.startswith("_"):
+                    dest = target.suffix(f"/{load_id}-{name}")
+                    fs.rename(status.getPath(), dest)
+            fs.delete(stage, True)
+            return
+        if fs.exists(target):
+            fs.delete(target, True)
+        fs.mkdirs(target.getParent())
+        if not fs.rename(stage, target):
+            raise OSError(f"could not move {stage} to {target}")
+
+    def abort(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        try:
+            fs, stage = self._jvm_fs(self.staging(plan, load_id))
+            fs.delete(stage, True)
+        except Exception:
+            pass

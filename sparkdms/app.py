@@ -1,0 +1,52 @@
+"""The steps every command shares: load the task, check endpoints, discover,
+plan, start Spark. Each step fails with a clear message before the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sparkdms.catalog import Catalog
+from sparkdms.errors import EndpointError
+from sparkdms.plan import Plan
+from sparkdms.planner import build_plan, discover
+from sparkdms.registry import connector_for
+from sparkdms.spark import build_session
+from sparkdms.task import Task, load_task
+
+
+@dataclass
+class Prepared:
+    task: Task
+    source: Any
+    target: Any
+    catalog: Catalog
+    plan: Plan
+
+
+def prepare(task_path: str | Path, with_partitions: bool = True,
+            check_target: bool = True) -> Prepared:
+    task = load_task(task_path)
+    source = connector_for(task.source)
+    target = connector_for(task.target)
+    if not source.can_source:
+        raise EndpointError("source", source.engine, "this engine is a target only")
+    if not target.can_target:
+        raise EndpointError("target", target.engine, "this engine is a source only")
+    source.check_connection()
+    if check_target:
+        target.check_connection()
+    catalog = discover(task, source)
+    plan = build_plan(task, catalog, source, target, with_partitions=with_partitions)
+    return Prepared(task, source, target, catalog, plan)
+
+
+def start_spark(prep: Prepared, master: str | None, extra_conf: dict[str, str]) -> Any:
+    from sparkdms.jvm import packages_for
+
+    engines = [prep.source.engine, prep.target.engine]
+    conf = {**prep.task.spark.get("conf", {}), **extra_conf}
+    engine_conf = {**prep.source.spark_conf, **prep.target.spark_conf}
+    return build_session(f"sparkdms {prep.task.name}", master or prep.task.spark.get("master")
+                         or "local[*]", packages_for(engines), conf, engine_conf)

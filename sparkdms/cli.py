@@ -1,0 +1,90 @@
+"""``sparkdms`` command line: run, plan (more commands register in COMMANDS)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sparkdms.errors import SparkDmsError
+from sparkdms.secrets import redact
+
+EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _conf_pairs(values: list[str]) -> dict[str, str]:
+    out = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SparkDmsError(f"--conf {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sparkdms.app import prepare, start_spark
+    from sparkdms.execute import execute
+    from sparkdms.report import print_summary
+
+    prep = prepare(args.task)
+    print(f"Task {prep.task.name}: {len(prep.plan.tables)} tables from "
+          f"{prep.task.source.describe()} to {prep.task.target.describe()}", flush=True)
+    for warning in prep.plan.warnings:
+        print(f"  warning: {warning}")
+    spark = start_spark(prep, args.master, _conf_pairs(args.conf))
+    report = execute(prep.task, prep.plan, prep.source, prep.target, spark)
+    print_summary(report, sys.stdout)
+    if args.report:
+        report.write_json(args.report)
+        print(f"Report written to {args.report}")
+    return EXIT_OK if report.status == "succeeded" else EXIT_TABLE_FAILED
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from sparkdms.app import prepare
+    from sparkdms.plan_text import render_plan
+
+    prep = prepare(args.task, check_target=False)
+    print(render_plan(prep.plan, prep.target))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+    "run": ("run a task: discover, create, load in parallel, report", cmd_run),
+    "plan": ("dry run: tables, columns, types, partitions and target DDL; writes nothing",
+             cmd_plan),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sparkdms", description="Database migrations on Apache "
+                                "Spark, with AWS DMS task and table-mapping vocabulary.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (help_text, _) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("task", help="task file (YAML)")
+        cmd.add_argument("--master", help="Spark master, e.g. local[*] or spark://host:7077")
+        cmd.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                         help="extra Spark configuration (repeatable)")
+        cmd.add_argument("--report", help="write the JSON report to this file")
+        cmd.add_argument("--out", help="output file (convert, assess)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    secrets: list[Any] = []
+    try:
+        return COMMANDS[args.command][1](args)
+    except SparkDmsError as err:
+        print(f"sparkdms: error: {redact(str(err), secrets)}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("sparkdms: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Carry out a plan: up to MaxFullLoadSubTasks tables at once, each read in
+parallel partitions and written in parallel; statistics as it goes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from sparkdms.explain import explain
+from sparkdms.plan import Plan, TablePlan
+from sparkdms.report import TABLE_ERROR, TABLE_LOADING, Report, TableStats
+from sparkdms.task import Task
+from sparkdms.transform import to_target
+
+TableHook = Callable[[Any, TablePlan, TableStats], None]
+
+
+@dataclass
+class Context:
+    task: Task
+    plan: Plan
+    source: Any
+    target: Any
+    spark: Any
+    load_id: str
+    out: TextIO
+    stop: threading.Event
+
+
+def new_report(plan: Plan) -> Report:
+    return Report(plan.task_name, plan.source_engine, plan.target_engine,
+                  [TableStats(t.source.schema, t.source.name, t.target_schema, t.target_name,
+                              Partitions=t.partitioning.count,
+                              PartitionMethod=t.partitioning.method) for t in plan.tables],
+                  warnings=list(plan.warnings))
+
+
+def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
+    settings = ctx.task.settings
+    if ctx.stop.is_set():
+        stats.start()
+        stats.finish(0, "not started: the task was stopped (TableErrorPolicy STOP_TASK)")
+        return
+    stats.start()
+    print(f"  loading {tp.source_label} -> {tp.target_label} "
+          f"({tp.partitioning.count} partitions, {tp.partitioning.method})", file=ctx.out,
+          flush=True)
+    ctx.spark.sparkContext.setJobGroup(tp.source_label, f"sparkdms load {tp.source_label}")
+    try:
+        ctx.target.prepare(tp, settings, ctx.load_id)
+        df = to_target(ctx.source.read(ctx.spark, tp, settings), tp)
+        result = ctx.target.write(df, tp, settings, ctx.load_id)
+        ctx.target.finalize(tp, settings, ctx.load_id)
+        stats.Partitions = result.partitions
+        stats.FullLoadErrorRows = result.error_rows
+        stats.finish(result.rows)
+        print(f"  done    {tp.source_label}: {result.rows:,} rows in {stats.ElapsedSeconds:.1f}s",
+              file=ctx.out, flush=True)
+    except Exception as err:  # every failure is reported per table, never swallowed
+        ctx.target.abort(tp, settings, ctx.load_id)
+        stats.finish(0, explain(err, ctx.task.secrets))
+        print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
+        if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK":
+            ctx.stop.set()
+
+
+def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float = 15.0) -> None:
+    start = time.monotonic()
+    while not done.wait(every):
+        loading = [f"{t.SchemaName}.{t.TableName}" for t in report.tables
+                   if t.TableState == TABLE_LOADING]
+        finished = sum(t.FullLoadEndTime is not None for t in report.tables)
+        print(f"  [{time.monotonic() - start:5.0f}s] {finished}/{len(report.tables)} tables done; "
+              f"loading: {', '.join(loading) or '-'}", file=out, flush=True)
+
+
+def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
+            out: TextIO = sys.stdout, after_table: TableHook | None = None) -> Report:
+    report = new_report(plan)
+    ctx = Context(task, plan, source, target, spark, uuid.uuid4().hex[:16], out, threading.Event())
+    target.bind(spark)
+    target.prepare_task(plan.tables, task.settings)
+    done = threading.Event()
+    threading.Thread(target=heartbeat, args=(report, done, out), daemon=True).start()
+
+    def one(tp: TablePlan, stats: TableStats) -> None:
+        load_table(ctx, tp, stats)
+        if after_table is not None and stats.TableState != TABLE_ERROR:
+            after_table(ctx, tp, stats)
+
+    workers = max(1, min(task.settings["FullLoadSettings.MaxFullLoadSubTasks"], len(plan.tables)))
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="sdms-table") as pool:
+            for future in [pool.submit(one, tp, st) for tp, st in
+                           zip(plan.tables, report.tables, strict=True)]:
+                future.result()
+    finally:
+        done.set()
+    from sparkdms.report import now
+
+    report.ended = now().isoformat()
+    return report

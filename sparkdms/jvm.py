@@ -1,0 +1,35 @@
+"""The JVM parts each engine needs, as Maven coordinates (the single source of truth).
+
+``python -m sparkdms.jvm [engine ...]`` prints them one per line, for
+``scripts/fetch_jars.sh`` and ``spark-submit.sh``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sparkdms.registry import ENGINES, connector_class
+
+
+def packages_for(engines: list[str]) -> list[str]:
+    out: list[str] = []
+    for engine in engines:
+        for coord in connector_class(engine).packages:
+            if coord not in out:
+                out.append(coord)
+    return out
+
+
+def all_packages() -> list[str]:
+    return packages_for([name for name, entry in ENGINES.items() if entry.target])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    for coord in packages_for(args) if args else all_packages():
+        print(coord)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Human-readable plan, as ``sparkdms plan`` prints it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkdms.plan import Plan, TablePlan
+
+
+def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
+    lines = [f"table {tp.source_label} -> {tp.target_label}"
+             + (f"   (rules: {', '.join(tp.rule_ids)})" if tp.rule_ids else "")]
+    lines.append(f"  rows (estimate): {tp.source.row_estimate:,}   primary key: "
+                 f"{', '.join(tp.primary_key) or '(none)'}")
+    lines.append("  columns:")
+    width = max((len(c.target_name) for c in tp.columns), default=4)
+    for c in tp.columns:
+        src = f"{c.source.name} {c.source.native_type}" if c.source else "(added)"
+        expr = f"  = {c.expression}" if c.expression else ""
+        rules = f"  [rules {', '.join(c.rule_ids)}]" if c.rule_ids else ""
+        null = "" if c.nullable else " NOT NULL"
+        lines.append(f"    {c.target_name.ljust(width)}  {c.target_type}{null}   <- {src}"
+                     f"{expr}{rules}")
+    if tp.filters:
+        lines.append("  filters (pushed down to the source):")
+        lines += [f"    {f}" for f in tp.filters]
+    part = tp.partitioning
+    lines.append(f"  partitioning: {part.method}, {part.count} partition(s)"
+                 + (f" on {part.column}" if part.column else ""))
+    lines += [f"    {p}" for p in part.predicates[:12]]
+    if len(part.predicates) > 12:
+        lines.append(f"    ... {len(part.predicates) - 12} more")
+    lines.append("  target DDL:")
+    for ddl in target.target_ddl(tp):
+        lines += ["    " + line for line in ddl.splitlines()]
+    lines += [f"  warning: {w}" for w in tp.warnings]
+    return lines
+
+
+def render_plan(plan: Plan, target: Any) -> str:
+    lines = [f"Plan for task {plan.task_name}: {plan.source_engine} -> {plan.target_engine}, "
+             f"{len(plan.tables)} table(s)", ""]
+    for tp in plan.tables:
+        lines += [*render_table_plan(tp, target), ""]
+    lines += [f"warning: {w}" for w in plan.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""From (task, source catalog) to a Plan: selection, target names, target types,
+keys and partitioning. Nothing is written; ``sparkdms plan`` prints the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkdms.catalog import Catalog, Column, Index, Table
+from sparkdms.errors import UnsupportedTypeError
+from sparkdms.mapping import parse_rules, select_tables, table_wanted
+from sparkdms.mapping.rules import Rule
+from sparkdms.mapping.selection import matching_rules
+from sparkdms.plan import ColumnPlan, Plan, TablePlan
+from sparkdms.task import Task
+
+
+def rules_for(task: Task) -> list[Rule]:
+    return parse_rules(task.table_mappings)
+
+
+def discover(task: Task, source: Any) -> Catalog:
+    rules = rules_for(task)
+    return source.discover(lambda s, t, k: table_wanted(rules, s, t, k))
+
+
+def same_family(source: Any, target: Any) -> bool:
+    return bool(getattr(source, "family", None)) and source.family == getattr(target, "family", "")
+
+
+def target_schema(task: Task, table: Table, source: Any, target: Any) -> str:
+    """TargetSchema wins; the source's default schema (public, main, the MySQL endpoint's
+    database) lands in the target's default; other schemas keep their names."""
+    explicit = task.settings["TargetMetadata.TargetSchema"]
+    if explicit:
+        return explicit
+    if table.schema == source.default_schema():
+        return target.default_schema()
+    return table.schema
+
+
+def plan_column(table: Table, col: Column, source: Any, target: Any) -> ColumnPlan:
+    if same_family(source, target):
+        target_type = col.native_type
+    else:
+        try:
+            target_type = target.native_type(col.ltype)
+        except UnsupportedTypeError:
+            raise UnsupportedTypeError(
+                table.qualified, col.name, col.native_type,
+                f"no {target.engine} type for logical {col.ltype}; add a type_overrides entry"
+            ) from None
+    return ColumnPlan(col.name, col, col.ltype, target_type, col.nullable, default=None)
+
+
+def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target: Any) -> TablePlan:
+    columns = tuple(plan_column(table, c, source, target) for c in table.columns)
+    return TablePlan(
+        source=table,
+        target_schema=target_schema(task, table, source, target),
+        target_name=table.name,
+        columns=columns,
+        primary_key=table.primary_key,
+        indexes=tuple(Index(i.name, i.columns, i.unique) for i in table.indexes),
+        foreign_keys=table.foreign_keys,
+        rule_ids=tuple(r.rule_id for r in matching_rules(rules, table)),
+    )
+
+
+def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
+               with_partitions: bool = True) -> Plan:
+    from dataclasses import replace
+
+    rules = rules_for(task)
+    tables = []
+    for table in select_tables(rules, catalog):
+        plan = plan_table(task, table, rules, source, target)
+        if with_partitions:
+            plan = replace(plan, partitioning=source.plan_partitions(plan, task.settings))
+        tables.append(plan)
+    return Plan(task.name, source.engine, target.engine, tuple(tables),
+                tuple(f"setting {n} has no effect in sparkdms and is ignored"
+                      for n in task.settings.ignored))

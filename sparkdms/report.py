@@ -1,0 +1,120 @@
+"""Per-table statistics with AWS DMS DescribeTableStatistics names, the console
+table, and the JSON report."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+TABLE_COMPLETED = "Table completed"
+TABLE_ERROR = "Table error"
+TABLE_LOADING = "Full load"
+TABLE_PENDING = "Before load"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TableStats:
+    SchemaName: str
+    TableName: str
+    TargetSchema: str
+    TargetTable: str
+    TableState: str = TABLE_PENDING
+    FullLoadRows: int = 0
+    FullLoadErrorRows: int = 0
+    FullLoadStartTime: str | None = None
+    FullLoadEndTime: str | None = None
+    ElapsedSeconds: float = 0.0
+    RowsPerSecond: float = 0.0
+    Partitions: int = 0
+    PartitionMethod: str = ""
+    Error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.TableState = TABLE_LOADING
+        self.FullLoadStartTime = now().isoformat()
+
+    def finish(self, rows: int, error: str | None = None) -> None:
+        end = now()
+        self.FullLoadEndTime = end.isoformat()
+        started = datetime.fromisoformat(self.FullLoadStartTime or end.isoformat())
+        self.ElapsedSeconds = round((end - started).total_seconds(), 3)
+        self.FullLoadRows = rows
+        self.RowsPerSecond = round(rows / self.ElapsedSeconds, 1) if self.ElapsedSeconds else 0.0
+        self.TableState = TABLE_ERROR if error else TABLE_COMPLETED
+        self.Error = error
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+@dataclass
+class Report:
+    task: str
+    source_engine: str
+    target_engine: str
+    tables: list[TableStats]
+    started: str = field(default_factory=lambda: now().isoformat())
+    ended: str | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def status(self) -> str:
+        failed = self.error or any(t.TableState == TABLE_ERROR for t in self.tables)
+        return "failed" if failed else "succeeded"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "status": self.status, "source": self.source_engine,
+                "target": self.target_engine, "started": self.started, "ended": self.ended,
+                "error": self.error, "warnings": self.warnings,
+                "tables": [t.as_dict() for t in self.tables]}
+
+    def write_json(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.as_dict(), indent=2, default=str) + "\n")
+
+
+COLUMNS = (("Source table", lambda t: f"{t.SchemaName}.{t.TableName}"),
+           ("Target table", lambda t: f"{t.TargetSchema}.{t.TargetTable}".lstrip(".")),
+           ("State", lambda t: t.TableState),
+           ("Rows", lambda t: f"{t.FullLoadRows:,}"),
+           ("Errors", lambda t: str(t.FullLoadErrorRows)),
+           ("Parts", lambda t: str(t.Partitions)),
+           ("Seconds", lambda t: f"{t.ElapsedSeconds:.1f}"),
+           ("Rows/s", lambda t: f"{t.RowsPerSecond:,.0f}"))
+
+
+def render_table(report: Report, extra_columns: tuple = ()) -> str:
+    columns = COLUMNS + tuple(extra_columns)
+    rows = [[head for head, _ in columns]] + [[fn(t) for _, fn in columns] for t in report.tables]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def print_summary(report: Report, out: TextIO) -> None:
+    print("", file=out)
+    print(render_table(report), file=out)
+    for t in report.tables:
+        if t.Error:
+            print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.Error}", file=out)
+    if report.error:
+        print(f"\nERROR: {report.error}", file=out)
+    total = sum(t.FullLoadRows for t in report.tables)
+    failed = sum(t.TableState == TABLE_ERROR for t in report.tables)
+    print(f"\nTask {report.task}: {report.status} - {len(report.tables)} tables, "
+          f"{total:,} rows, {failed} failed", file=out)

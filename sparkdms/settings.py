@@ -1,0 +1,165 @@
+"""Task settings, with AWS DMS's own names.
+
+``SETTINGS`` is the table of every name sparkdms acts on: its kind, default
+and allowed values.  ``ACCEPTED_NOT_APPLICABLE`` lists AWS DMS names that a
+team may paste from an existing task but that have no meaning for a Spark
+full load; they are accepted with a warning.  Any other name is an error.
+Our own knobs live under the ``Sparkdms`` section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sparkdms.errors import TaskConfigError
+
+PREP_MODES = ("DO_NOTHING", "TRUNCATE_BEFORE_LOAD", "DROP_AND_CREATE")
+ERROR_POLICIES = ("LOG_ERROR", "IGNORE_RECORD", "SUSPEND_TABLE", "STOP_TASK")
+
+
+@dataclass(frozen=True)
+class Setting:
+    kind: type
+    default: Any
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
+def _enum(default: str, choices: tuple[str, ...]) -> Setting:
+    return Setting(str, default, choices)
+
+
+def _int(default: int, minimum: int = 0) -> Setting:
+    return Setting(int, default, minimum=minimum)
+
+
+SETTINGS: dict[str, Setting] = {
+    "FullLoadSettings.TargetTablePrepMode": _enum("DROP_AND_CREATE", PREP_MODES),
+    "FullLoadSettings.MaxFullLoadSubTasks": _int(8, 1),
+    "FullLoadSettings.CommitRate": _int(10000, 1),
+    "FullLoadSettings.CreatePkAfterFullLoad": Setting(bool, False),
+    "TargetMetadata.TargetSchema": Setting(str, ""),
+    "TargetMetadata.ParallelLoadThreads": _int(0),
+    "TargetMetadata.SupportLobs": Setting(bool, True),
+    "TargetMetadata.LimitedSizeLobMode": Setting(bool, False),
+    "TargetMetadata.LobMaxSize": _int(0),
+    "ControlTablesSettings.ControlSchema": Setting(str, ""),
+    "ValidationSettings.EnableValidation": Setting(bool, False),
+    "ValidationSettings.ValidationOnly": Setting(bool, False),
+    "ValidationSettings.PartitionSize": _int(10000, 1),
+    "ValidationSettings.ThreadCount": _int(5, 1),
+    "ValidationSettings.FailureMaxCount": _int(10000, 0),
+    "ValidationSettings.TableFailureMaxCount": _int(1000, 0),
+    "ValidationSettings.HandleCollationDiff": Setting(bool, False),
+    "ValidationSettings.SkipLobColumns": Setting(bool, False),
+    "ErrorBehavior.DataTruncationErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
+    "ErrorBehavior.DataErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
+    "ErrorBehavior.TableErrorPolicy": _enum("SUSPEND_TABLE", ("SUSPEND_TABLE", "STOP_TASK")),
+    # sparkdms's own knobs
+    "Sparkdms.RowsPerPartition": _int(250_000, 1),
+    "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
+    "Sparkdms.FetchSize": _int(10_000, 1),
+}
+
+ACCEPTED_NOT_APPLICABLE: frozenset[str] = frozenset(
+    {
+        "FullLoadSettings.StopTaskCachedChangesApplied",
+        "FullLoadSettings.StopTaskCachedChangesNotApplied",
+        "FullLoadSettings.TransactionConsistencyTimeout",
+        "TargetMetadata.FullLobMode",
+        "TargetMetadata.LobChunkSize",
+        "TargetMetadata.InlineLobMaxSize",
+        "TargetMetadata.BatchApplyEnabled",
+        "TargetMetadata.TaskRecoveryTableEnabled",
+        "TargetMetadata.ParallelLoadQueuesPerThread",
+        "TargetMetadata.ParallelLoadBufferSize",
+        "TargetMetadata.ParallelApplyThreads",
+        "TargetMetadata.ParallelApplyBufferSize",
+        "TargetMetadata.ParallelApplyQueuesPerThread",
+        "Logging.EnableLogging",
+        "Logging.LogComponents",
+        "ValidationSettings.ValidationMode",
+        "ValidationSettings.RecordFailureDelayLimitInMinutes",
+        "ValidationSettings.RecordSuspendDelayInMinutes",
+        "ValidationSettings.MaxKeyColumnSize",
+        "ValidationSettings.ValidationPartialLobSize",
+        "ValidationSettings.ValidationQueryCdcDelaySeconds",
+        "ValidationSettings.TableFailureMaxCount",
+    }
+) - frozenset(SETTINGS)
+
+
+def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and name.count(".") == 0 and "." not in str(key):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _coerce(name: str, spec: Setting, value: Any) -> Any:
+    key = f"settings.{name}"
+    if spec.kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise TaskConfigError(key, f"expected true or false, got {value!r}")
+    if spec.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TaskConfigError(key, f"expected an integer, got {value!r}")
+        try:
+            number = int(value)
+        except ValueError:
+            raise TaskConfigError(key, f"expected an integer, got {value!r}") from None
+        if spec.minimum is not None and number < spec.minimum:
+            raise TaskConfigError(key, f"must be >= {spec.minimum}, got {number}")
+        return number
+    if not isinstance(value, str):
+        raise TaskConfigError(key, f"expected a string, got {value!r}")
+    if spec.choices and value not in spec.choices:
+        raise TaskConfigError(key, f"{value!r} is not one of {', '.join(spec.choices)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Any]
+    ignored: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in SETTINGS:
+            raise KeyError(name)
+        return self.values.get(name, SETTINGS[name].default)
+
+    @classmethod
+    def parse(cls, doc: Mapping[str, Any] | None) -> Settings:
+        """Accept AWS's nested JSON shape or dotted names; reject unknown names."""
+        if doc is None:
+            return cls({})
+        if not isinstance(doc, Mapping):
+            raise TaskConfigError("settings", "must be a mapping of AWS DMS task settings")
+        values: dict[str, Any] = {}
+        ignored: list[str] = []
+        for name, value in _flatten(doc).items():
+            if name in SETTINGS:
+                values[name] = _coerce(name, SETTINGS[name], value)
+            elif name in ACCEPTED_NOT_APPLICABLE:
+                ignored.append(name)
+            else:
+                raise TaskConfigError(f"settings.{name}", _unknown_hint(name))
+        return cls(values, tuple(ignored))
+
+
+def _unknown_hint(name: str) -> str:
+    section = name.split(".", 1)[0]
+    known = sorted(n for n in SETTINGS if n.startswith(section + "."))
+    if known:
+        return "unknown setting; known in this section: " + ", ".join(known)
+    sections = sorted({n.split(".", 1)[0] for n in SETTINGS})
+    return "unknown setting; known sections: " + ", ".join(sections)

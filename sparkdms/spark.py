@@ -1,0 +1,61 @@
+"""Building the SparkSession a task needs: its engines' JVM packages, UTC
+everywhere, and quiet logs. Under spark-submit the existing session is reused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+BASE_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.ui.enabled": "false",
+    "spark.speculation": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.scheduler.mode": "FAIR",
+}
+
+
+def local_jars(coordinates: list[str]) -> list[str] | None:
+    """Jars fetched by scripts/fetch_jars.sh (same coordinates), when SPARKDMS_JARS_DIR is set."""
+    folder = os.environ.get("SPARKDMS_JARS_DIR")
+    if not folder:
+        return None
+    jars = sorted(str(p) for p in Path(folder).glob("*.jar"))
+    return jars or None
+
+
+def session_conf(packages: list[str], extra: Mapping[str, str],
+                 engine_conf: Mapping[str, str]) -> dict[str, str]:
+    conf = dict(BASE_CONF)
+    conf.update(engine_conf)
+    jars = local_jars(packages)
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    elif packages:
+        conf["spark.jars.packages"] = ",".join(packages)
+    conf.update({k: str(v) for k, v in extra.items()})
+    return conf
+
+
+def build_session(app_name: str, master: str | None, packages: list[str],
+                  extra: Mapping[str, str], engine_conf: Mapping[str, str]) -> Any:
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName(app_name)
+    if master and not os.environ.get("SPARKDMS_UNDER_SUBMIT"):
+        builder = builder.master(master)
+    for key, value in session_conf(packages, extra, engine_conf).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("SPARKDMS_SPARK_LOG_LEVEL", "ERROR"))
+    return spark

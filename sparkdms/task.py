@@ -1,0 +1,179 @@
+"""The task file: parsed and validated before Spark starts.
+
+Errors name the dotted key that is wrong and the values that are allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sparkdms.errors import TaskConfigError
+from sparkdms.registry import canonical_engine, engine_names
+from sparkdms.secrets import Secret, resolve_refs
+from sparkdms.settings import Settings
+
+MIGRATION_TYPES = {"full-load": True, "cdc": False, "full-load-and-cdc": False}
+TOP_KEYS = ("name", "migration_type", "source", "target", "table_mappings", "settings", "spark",
+            "description", "type_overrides")
+ENDPOINT_KEYS = ("engine", "url", "host", "port", "database", "user", "password", "path",
+                 "options", "schema")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One side of a migration. Picklable; ``password`` never prints."""
+
+    role: str
+    engine: str
+    url: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    user: str | None = None
+    password: Secret | None = None
+    path: str | None = None
+    schema: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def secrets(self) -> list[Secret]:
+        return [self.password] if self.password else []
+
+    def describe(self) -> str:
+        where = self.path or self.url or f"{self.host}:{self.port}/{self.database}"
+        return f"{self.engine} at {where}"
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    migration_type: str
+    source: Endpoint
+    target: Endpoint
+    table_mappings: Mapping[str, Any]
+    settings: Settings
+    spark: Mapping[str, Any] = field(default_factory=dict)
+    type_overrides: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: Path = Path(".")
+
+    @property
+    def secrets(self) -> list[Secret]:
+        return self.source.secrets + self.target.secrets
+
+
+def _require_mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TaskConfigError(key, f"must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(doc: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for key in doc:
+        if key not in allowed:
+            where = f"{prefix}.{key}" if prefix else str(key)
+            raise TaskConfigError(where, f"unknown key; allowed: {', '.join(allowed)}")
+
+
+def _resolve(value: Any, key: str, base_dir: Path) -> Any:
+    if isinstance(value, str):
+        return resolve_refs(value, key, base_dir)
+    if isinstance(value, Mapping):
+        return {k: _resolve(v, f"{key}.{k}", base_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, f"{key}[{i}]", base_dir) for i, v in enumerate(value)]
+    return value
+
+
+def parse_endpoint(doc: Any, role: str, base_dir: Path) -> Endpoint:
+    doc = _require_mapping(doc, role)
+    _check_keys(doc, ENDPOINT_KEYS, role)
+    if "engine" not in doc:
+        raise TaskConfigError(f"{role}.engine", f"missing; one of: {', '.join(engine_names())}")
+    engine = canonical_engine(str(doc["engine"]), f"{role}.engine")
+    values = {k: _resolve(v, f"{role}.{k}", base_dir) for k, v in doc.items() if k != "engine"}
+    port = values.get("port")
+    if port is not None:
+        try:
+            port = int(port)
+        except (TypeError, ValueError):
+            raise TaskConfigError(f"{role}.port", f"expected a port number, got {port!r}") from None
+    password = values.get("password")
+    options = values.get("options") or {}
+    _require_mapping(options, f"{role}.options")
+    path = values.get("path")
+    if path and not ("://" in str(path) or Path(str(path)).is_absolute()):
+        path = str((base_dir / str(path)).resolve())
+    endpoint = Endpoint(
+        role=role, engine=engine, url=values.get("url"), host=values.get("host"), port=port,
+        database=values.get("database"), user=values.get("user"),
+        password=Secret(str(password)) if password is not None else None,
+        path=path, schema=values.get("schema"), options=dict(options),
+    )
+    from sparkdms.registry import check_endpoint
+
+    check_endpoint(endpoint)
+    return endpoint
+
+
+def load_table_mappings(value: Any, base_dir: Path) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        path = (base_dir / value) if not Path(value).is_absolute() else Path(value)
+        try:
+            value = json.loads(path.read_text())
+        except OSError as err:
+            raise TaskConfigError("table_mappings", f"cannot read {path}: {err.strerror}") from None
+        except json.JSONDecodeError as err:
+            raise TaskConfigError("table_mappings", f"{path} is not valid JSON: {err}") from None
+    doc = _require_mapping(value, "table_mappings")
+    rules = doc.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise TaskConfigError("table_mappings.rules", "must be a non-empty list of rules")
+    for i, rule in enumerate(rules):
+        _require_mapping(rule, f"table_mappings.rules[{i}]")
+    return doc
+
+
+def parse_task(doc: Any, base_dir: Path = Path(".")) -> Task:
+    doc = _require_mapping(doc, "task")
+    _check_keys(doc, TOP_KEYS, "")
+    for key in ("name", "source", "target", "table_mappings"):
+        if key not in doc:
+            raise TaskConfigError(key, "missing (required)")
+    mtype = str(doc.get("migration_type", "full-load"))
+    if mtype not in MIGRATION_TYPES:
+        raise TaskConfigError("migration_type", f"{mtype!r} is not one of {', '.join(MIGRATION_TYPES)}")
+    if not MIGRATION_TYPES[mtype]:
+        raise TaskConfigError("migration_type", f"{mtype!r} is not supported yet; use full-load")
+    spark = _require_mapping(doc.get("spark") or {}, "spark")
+    _check_keys(spark, ("master", "conf", "app_name"), "spark")
+    overrides = _require_mapping(doc.get("type_overrides") or {}, "type_overrides")
+    return Task(
+        name=str(doc["name"]),
+        migration_type=mtype,
+        source=parse_endpoint(doc["source"], "source", base_dir),
+        target=parse_endpoint(doc["target"], "target", base_dir),
+        table_mappings=load_table_mappings(doc["table_mappings"], base_dir),
+        settings=Settings.parse(doc.get("settings")),
+        spark=dict(spark),
+        type_overrides=dict(overrides),
+        base_dir=base_dir,
+    )
+
+
+def load_task(path: str | Path) -> Task:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise TaskConfigError(str(path), f"cannot read task file: {err.strerror}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise TaskConfigError(str(path), f"not valid YAML: {err}") from None
+    return parse_task(doc, path.parent.resolve())

@@ -1,0 +1,28 @@
+"""Source DataFrame -> target-shaped DataFrame, with Spark expressions only
+(no Python UDF): renames, type casts, added columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkdms.plan import ColumnPlan, TablePlan
+from sparkdms.types import spark_type
+
+
+def column_expr(col: ColumnPlan, current: dict[str, Any]) -> Any:
+    from pyspark.sql import functions as F
+
+    want = spark_type(col.ltype)
+    if col.expression is not None:
+        expr = F.expr(col.expression)
+    else:
+        name = col.source_name or col.target_name
+        expr = F.col(f"`{name}`")
+        if current.get(name) == want:
+            return expr.alias(col.target_name)
+    return expr.cast(want).alias(col.target_name)  # type: ignore[arg-type]
+
+
+def to_target(df: Any, plan: TablePlan) -> Any:
+    current = {f.name: f.dataType for f in df.schema.fields}
+    return df.select(*[column_expr(c, current) for c in plan.columns])
