@@ -79,6 +79,14 @@ class Connector(ABC):
     def prepare_task(self, plans: Sequence[TablePlan], settings: Settings) -> None:
         """Once per task before any table loads (schemas, control tables)."""
 
+    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+        """Once per task before tables load; returns notes for the report."""
+        return []
+
+    def post_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+        """Once per task after the loads: secondary objects; returns notes."""
+        return []
+
     def bind(self, spark: SparkSession) -> None:
         """Give the connector the session (targets that write through Spark itself)."""
 

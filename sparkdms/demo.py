@@ -51,7 +51,7 @@ def build_shop(path: Path, customers: int = 2000, orders: int = 20000, seed: int
          rng.random() < 0.1) for i in range(1, customers + 1)])
     skus = [f"SKU-{i:05d}" for i in range(1, 301)]
     db.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?)", [
-        (sku, f"Product {sku} – édition {i % 7}", str(Decimal(rng.randrange(100, 99999)) / 100),
+        (sku, f"Product {sku} - édition {i % 7}", str(Decimal(rng.randrange(100, 99999)) / 100),
          round(rng.uniform(0.05, 40), 3) if i % 5 else None,
          bytes(rng.randrange(256) for _ in range(16)) if i % 3 else None)
         for i, sku in enumerate(skus)])

@@ -86,6 +86,7 @@ def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
     ctx = Context(task, plan, source, target, spark, uuid.uuid4().hex[:16], out, threading.Event())
     target.bind(spark)
     target.prepare_task(plan.tables, task.settings)
+    report.notes.extend(target.pre_load(plan.tables, task.settings))
     done = threading.Event()
     threading.Thread(target=heartbeat, args=(report, done, out), daemon=True).start()
 
@@ -102,6 +103,13 @@ def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
                 future.result()
     finally:
         done.set()
+    loaded = [tp for tp, st in zip(plan.tables, report.tables, strict=True)
+              if st.TableState != TABLE_ERROR]
+    try:
+        report.notes.extend(target.post_load(loaded, task.settings))
+    except Exception as err:  # reported as a task error: the data is loaded, objects are not
+        report.error = f"creating indexes/constraints after the load failed: " \
+                       f"{explain(err, task.secrets)}"
     from sparkdms.report import now
 
     report.ended = now().isoformat()

@@ -68,6 +68,7 @@ class Report:
     ended: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -78,7 +79,7 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "status": self.status, "source": self.source_engine,
                 "target": self.target_engine, "started": self.started, "ended": self.ended,
-                "error": self.error, "warnings": self.warnings,
+                "error": self.error, "warnings": self.warnings, "notes": self.notes,
                 "tables": [t.as_dict() for t in self.tables]}
 
     def write_json(self, path: str | Path) -> None:

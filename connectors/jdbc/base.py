@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +29,7 @@ from sparkdms.errors import EndpointError, TaskConfigError, UnsupportedTypeError
 from sparkdms.plan import Partitioning, TablePlan
 from sparkdms.secrets import redact
 from sparkdms.task import Endpoint
+from sparkdms.typemap.rules import LogicalRule, NativeRule
 from sparkdms.types import INTEGER_KINDS, LType, NativeType, parse_native, spark_type
 
 if TYPE_CHECKING:
@@ -38,26 +39,6 @@ if TYPE_CHECKING:
 
 CONTROL_TABLE = "sparkdms_load_partitions"
 STAGE_SUFFIX = "__sdms_stage"
-
-NativeRule = Callable[[NativeType], LType]
-LogicalRule = Callable[[LType], str]
-
-
-def fixed(kind: str) -> NativeRule:
-    return lambda _n: LType(kind)
-
-
-def sized(kind: str, default: int | None = None) -> NativeRule:
-    return lambda n: LType(kind, length=n.int_arg(0) if n.args else default)
-
-
-def exact(kind: str) -> NativeRule:
-    return lambda n: LType(kind, precision=n.int_arg(0), scale=n.int_arg(1) if n.args else None)
-
-
-def timed(kind: str, default: int = 6) -> NativeRule:
-    return lambda n: LType(kind, precision=n.int_arg(0) if n.args else default)
-
 
 def raw_rows(rows: Sequence[Any]) -> list[tuple]:
     return [tuple(r) for r in rows]
@@ -391,6 +372,19 @@ class JdbcConnector(Connector):
         for schema in dict.fromkeys(self.control_schema(p, settings) for p in plans):
             statements.append(self.control_table_sql(schema))
         self.execute_all(statements)
+
+    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+        """Before any table loads (e.g. drop foreign keys that point at replaced tables)."""
+        from connectors.jdbc.objects import pre_load
+
+        return pre_load(self, plans, settings)
+
+    def post_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+        """After every table loaded: indexes, constraints, foreign keys, sequences.
+        Returns human-readable notes of what was created."""
+        from connectors.jdbc.objects import post_load
+
+        return post_load(self, plans, settings)
 
     def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
         stage = self.stage_name(plan.target_name)

@@ -1,0 +1,1 @@
+"""Per-dialect type tables: native -> logical and logical -> native."""
