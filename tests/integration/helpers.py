@@ -1,0 +1,58 @@
+"""Small helpers shared by integration tests: task files and row fetching."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def selection(schema: str, table: str = "%", action: str = "include", rule_id: str = "1") -> dict:
+    return {"rule-type": "selection", "rule-id": rule_id, "rule-name": f"sel-{rule_id}",
+            "object-locator": {"schema-name": schema, "table-name": table}, "rule-action": action}
+
+
+def write_task(folder: Path, source: dict, target: dict, rules: list[dict],
+               settings: dict | None = None, name: str = "itest", **extra: Any) -> Path:
+    doc = {"name": name, "migration_type": "full-load", "source": source, "target": target,
+           "table_mappings": {"rules": rules},
+           "settings": settings or {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"}},
+           **extra}
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def fetch(conn: Any, sql: str, params: tuple = ()) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def utc_naive(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def normalise(rows: list[tuple], *, bool_as_int: bool = False) -> Counter:
+    def one(v: Any) -> Any:
+        v = utc_naive(v)
+        if isinstance(v, memoryview | bytearray):
+            return bytes(v)
+        if bool_as_int and isinstance(v, bool):
+            return int(v)
+        return v
+
+    return Counter(tuple(one(v) for v in row) for row in rows)
+
+
+def assert_same_rows(source: Counter, target: Counter) -> None:
+    missing = source - target
+    extra = target - source
+    assert not missing and not extra, (
+        f"source minus target ({sum(missing.values())} rows): {list(missing)[:3]}\n"
+        f"target minus source ({sum(extra.values())} rows): {list(extra)[:3]}")
