@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkdms.catalog import Catalog
-from sparkdms.errors import EndpointError
+from sparkdms.errors import EndpointError, SelectionError
 from sparkdms.plan import Plan
 from sparkdms.planner import build_plan, discover
 from sparkdms.registry import connector_for
@@ -38,8 +38,22 @@ def prepare(task_path: str | Path, with_partitions: bool = True,
     if check_target:
         target.check_connection()
     catalog = discover(task, source)
+    if not catalog.tables:
+        raise_nothing_selected(task, source)
     plan = build_plan(task, catalog, source, target, with_partitions=with_partitions)
     return Prepared(task, source, target, catalog, plan)
+
+
+def raise_nothing_selected(task: Task, source: Any) -> None:
+    everything = source.discover(lambda s, t, k: True)
+    names = ", ".join(t.qualified for t in everything.tables[:30]) or "no tables at all"
+    more = f" (and {len(everything.tables) - 30} more)" if len(everything.tables) > 30 else ""
+    rules = "; ".join(
+        f"rule {r.get('rule-id')} {r.get('rule-action')} "
+        f"{r.get('object-locator', {}).get('schema-name')}.{r.get('object-locator', {}).get('table-name')}"
+        for r in task.table_mappings["rules"] if r.get("rule-type") == "selection")
+    raise SelectionError(f"selection rules match no table on the source ({rules}); "
+                         f"the source has: {names}{more}")
 
 
 def start_spark(prep: Prepared, master: str | None, extra_conf: dict[str, str]) -> Any:
