@@ -3,6 +3,7 @@ plan, start Spark. Each step fails with a clear message before the next."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,5 +63,12 @@ def start_spark(prep: Prepared, master: str | None, extra_conf: dict[str, str]) 
     engines = [prep.source.engine, prep.target.engine]
     conf = {**prep.task.spark.get("conf", {}), **extra_conf}
     engine_conf = {**prep.source.spark_conf, **prep.target.spark_conf}
-    return build_session(f"sparkdms {prep.task.name}", master or prep.task.spark.get("master")
-                         or "local[*]", packages_for(engines), conf, engine_conf)
+    master = master or prep.task.spark.get("master") or "local[*]"
+    spark = build_session(f"sparkdms {prep.task.name}", master, packages_for(engines), conf,
+                          engine_conf)
+    under_submit = bool(os.environ.get("SPARKDMS_UNDER_SUBMIT"))  # --py-files shipped the code
+    if not spark.sparkContext.master.startswith("local") and not under_submit:
+        from sparkdms.packaging import code_zip
+
+        spark.sparkContext.addPyFile(str(code_zip()))  # executors import our code from here
+    return spark

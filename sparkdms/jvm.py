@@ -24,8 +24,21 @@ def all_packages() -> list[str]:
     return packages_for([name for name, entry in ENGINES.items() if entry.target])
 
 
+def task_engines(task_path: str) -> list[str]:
+    import yaml
+
+    from sparkdms.registry import canonical_engine
+
+    doc = yaml.safe_load(open(task_path))
+    return [canonical_engine(str(doc[role]["engine"]), f"{role}.engine")
+            for role in ("source", "target")]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``python -m sparkdms.jvm`` (all), ``... postgres delta`` or ``... --task TASK.yaml``."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--task"]:
+        args = task_engines(args[1])
     for coord in packages_for(args) if args else all_packages():
         print(coord)
     return 0

@@ -54,7 +54,11 @@ def build_session(app_name: str, master: str | None, packages: list[str],
     builder = SparkSession.builder.appName(app_name)
     if master and not os.environ.get("SPARKDMS_UNDER_SUBMIT"):
         builder = builder.master(master)
-    for key, value in session_conf(packages, extra, engine_conf).items():
+    conf = session_conf(packages, extra, engine_conf)
+    if (master or "").startswith("local") and not os.environ.get("SPARK_LOCAL_IP"):
+        # a laptop run opens no port beyond loopback
+        conf = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1", **conf}
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("SPARKDMS_SPARK_LOG_LEVEL", "ERROR"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # tests open ports on loopback only
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
