@@ -1,0 +1,129 @@
+"""The per-partition commit protocol on the real servers: a retried or speculative
+task that writes a partition again adds nothing; abort leaves no staging table;
+TRUNCATE_BEFORE_LOAD and DO_NOTHING keep the existing table."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pytest
+
+from connectors.jdbc.writer import write_partition
+from sparkdms.app import prepare
+from sparkdms.cli import main as sparkdms
+from tests.integration.conftest import my_connect, pg_connect
+from tests.integration.helpers import fetch, selection, write_task
+
+SEED = "CREATE TABLE {t} (id int PRIMARY KEY, v varchar(20))"
+
+
+def seed_source(pg_db: dict) -> None:
+    with pg_connect(pg_db) as conn:
+        conn.execute(SEED.format(t="public.items"))
+        conn.execute("INSERT INTO public.items VALUES (1, 'one'), (2, 'two'), (3, NULL)")
+
+
+@pytest.fixture(params=["postgres", "mariadb"])
+def target(request, pg_db, my_db):
+    if request.param == "mariadb":
+        yield my_db
+        return
+    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
+    yield dst
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+
+
+def connect(endpoint: dict):
+    return pg_connect(endpoint) if endpoint["engine"] == "postgres" else my_connect(endpoint)
+
+
+def target_rows(endpoint: dict, table: str) -> list[tuple]:
+    name = f"public.{table}" if endpoint["engine"] == "postgres" else table
+    with connect(endpoint) as conn:
+        return sorted(fetch(conn, f"SELECT id, v FROM {name}"), key=lambda r: r[0])
+
+
+def test_repeated_partition_write_is_idempotent(pg_db, target, tmp_path):
+    seed_source(pg_db)
+    task_path = write_task(tmp_path, pg_db, target, [selection("public", "items")])
+    prep = prepare(task_path)
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "load1")
+    spec = tgt.write_spec(plan, settings, "load1")
+    batch = pa.RecordBatch.from_pydict({"id": [10, 11], "v": ["x", None]})
+    first = write_partition(spec, iter([batch]))
+    again = write_partition(spec, iter([batch]))  # the retried attempt of partition 0
+    assert first[2:] == (2, False)
+    assert again[2:] == (2, True)  # skipped, and reports what the first attempt committed
+    tgt.finalize(plan, settings, "load1")
+    assert target_rows(target, "items") == [(10, "x"), (11, None)]
+
+
+def test_abort_drops_staging(pg_db, target, tmp_path):
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "load2")
+    assert tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name))
+    tgt.abort(plan, settings, "load2")
+    assert not tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name))
+    assert not tgt.table_exists(plan.target_schema, plan.target_name)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("TRUNCATE_BEFORE_LOAD", [(1, "one"), (2, "two"), (3, None)]),
+    ("DO_NOTHING", [(1, "one"), (2, "two"), (3, None), (50, "kept")]),
+])
+def test_existing_table_modes(mode, expected, pg_db, my_db, spark, tmp_path):
+    seed_source(pg_db)
+    with my_connect(my_db) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE items (id int PRIMARY KEY, v varchar(20), extra int DEFAULT 7)")
+        cur.execute("INSERT INTO items (id, v) VALUES (50, 'kept')")
+        conn.commit()
+    task = write_task(tmp_path, pg_db, my_db, [selection("public", "items")],
+                      {"FullLoadSettings": {"TargetTablePrepMode": mode}})
+    assert sparkdms(["run", str(task), "--report", str(tmp_path / "r.json")]) == 0
+    assert target_rows(my_db, "items") == expected
+    with my_connect(my_db) as conn:  # the existing table's own shape is kept
+        cols = [r[0] for r in fetch(conn, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                                    "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items' "
+                                    "ORDER BY ORDINAL_POSITION")]
+        extra = fetch(conn, "SELECT DISTINCT extra FROM items")
+    assert cols == ["id", "v", "extra"] and extra == [(7,)]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["tables"][0]["FullLoadRows"] == 3
+
+
+def test_sqlite_source_to_postgres_and_parquet(pg_db, spark, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "src.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, price DECIMAL(10,2), at DATETIME, "
+                     "ok BOOLEAN, name VARCHAR(10), data BLOB)")
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", [
+            (1, "12.50", "2024-05-01 10:20:30", 1, "ä", b"\x00\x01"),
+            (2, None, None, None, None, None), (3, "0.01", "1999-01-01 00:00:00.5", 0, "", b"")])
+    src = {"engine": "sqlite", "path": str(db)}
+    task = write_task(tmp_path, src, pg_db, [selection("main")])
+    assert sparkdms(["run", str(task), "--report", str(tmp_path / "r.json")]) == 0
+    with pg_connect(pg_db) as conn:
+        rows = fetch(conn, "SELECT id, price::text, at::text, ok, name, data FROM public.t ORDER BY id")
+    assert [(r[0], r[1], r[2], r[3], r[4], bytes(r[5]) if r[5] is not None else None) for r in rows] \
+        == [(1, "12.50", "2024-05-01 10:20:30", True, "ä", b"\x00\x01"),
+            (2, None, None, None, None, None), (3, "0.01", "1999-01-01 00:00:00.5", False, "", b"")]
+    lake = tmp_path / "lake"
+    task = write_task(tmp_path, src, {"engine": "parquet", "path": str(lake)}, [selection("main")],
+                      name="to-parquet")
+    assert sparkdms(["run", str(task), "--report", str(tmp_path / "p.json")]) == 0
+    got = sorted(spark.read.parquet(str(lake / "t")).collect(), key=lambda r: r["id"])
+    assert [r["id"] for r in got] == [1, 2, 3] and str(got[0]["price"]) == "12.50"
+    assert not list(lake.glob("_sdms_stage*"))
+
+
