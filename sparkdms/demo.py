@@ -94,10 +94,41 @@ def write_task(folder: Path, db: Path, lake: Path) -> Path:
     return path
 
 
+def seed_postgres(folder: Path) -> int:
+    """Load the sample shop into PostgreSQL schema "shop" (with sparkdms itself) for the
+    server-to-server examples in conf/examples."""
+    import os
+
+    from sparkdms.cli import main as cli_main
+
+    db = folder / "shop.db"
+    build_shop(db)
+    task = {
+        "name": "seed-shop-into-postgres", "migration_type": "full-load",
+        "source": {"engine": "sqlite", "path": str(db)},
+        "target": {"engine": "postgres", "host": os.environ.get("SPARKDMS_PG_HOST", "127.0.0.1"),
+                   "port": int(os.environ.get("SPARKDMS_PG_PORT", "5432")),
+                   "database": os.environ.get("SPARKDMS_PG_DATABASE", "sparkdms"),
+                   "user": os.environ.get("SPARKDMS_PG_USER", "sparkdms"),
+                   "password": "${env:SPARKDMS_PG_PASSWORD}"},
+        "table_mappings": {"rules": [{"rule-type": "selection", "rule-id": "1", "rule-name": "all",
+                                      "object-locator": {"schema-name": "main", "table-name": "%"},
+                                      "rule-action": "include"}]},
+        "settings": {"TargetMetadata": {"TargetSchema": "shop"}},
+        "spark": {"master": "local[2]"},
+    }
+    path = folder / "seed-task.yaml"
+    path.write_text(yaml.safe_dump(task, sort_keys=False))
+    os.environ.setdefault("SPARKDMS_PG_PASSWORD", "sparkdms_pw")
+    return cli_main(["run", str(path)])
+
+
 def main() -> int:
     from sparkdms.cli import main as cli_main
 
     folder = Path("demo").resolve()
+    if "--seed-postgres" in sys.argv[1:]:
+        return seed_postgres(folder)
     db, lake = folder / "shop.db", folder / "lake"
     counts = build_shop(db)
     print(f"Built sample SQLite database {db}: "

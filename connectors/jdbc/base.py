@@ -40,6 +40,16 @@ if TYPE_CHECKING:
 CONTROL_TABLE = "sparkdms_load_partitions"
 STAGE_SUFFIX = "__sdms_stage"
 
+INTERNAL_PREFIXES = ("sparkdms_", "awsdms_")
+
+
+def is_internal_table(name: str) -> bool:
+    """Control, validation and staging tables that sparkdms (or AWS DMS) owns."""
+    lowered = name.lower()
+    return lowered.startswith(INTERNAL_PREFIXES) or STAGE_SUFFIX in lowered or \
+        lowered.startswith("_sdms_")
+
+
 def raw_rows(rows: Sequence[Any]) -> list[tuple]:
     return [tuple(r) for r in rows]
 
@@ -201,8 +211,11 @@ class JdbcConnector(Connector):
 
     # -- discovery -------------------------------------------------------------------------
     def discover(self, wanted: TableFilter) -> Catalog:
+        def wanted_here(schema: str, name: str, kind: str) -> bool:
+            return not is_internal_table(name) and wanted(schema, name, kind)
+
         try:
-            tables = self.discover_tables(wanted)
+            tables = self.discover_tables(wanted_here)
         except EndpointError:
             raise
         except Exception as err:
@@ -355,7 +368,9 @@ class JdbcConnector(Connector):
         return []
 
     def control_schema(self, plan: TablePlan, settings: Settings) -> str:
-        return settings["ControlTablesSettings.ControlSchema"] or plan.target_schema
+        """As AWS DMS: ControlTablesSettings.ControlSchema, else the target's default schema."""
+        return (settings["ControlTablesSettings.ControlSchema"] or self.default_schema()
+                or plan.target_schema)
 
     @abstractmethod
     def control_table_sql(self, schema: str) -> str: ...

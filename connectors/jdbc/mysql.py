@@ -116,10 +116,15 @@ class MySQLConnector(JdbcConnector):
             hostport, _, database = rest.partition("/")
             host, _, p = hostport.partition(":")
             port = int(p) if p else self.default_port
-        return pymysql.connect(host=host, port=port, user=e.user, database=database or None,
+        if e.role == "target":
+            database = None  # names are always qualified; prepare_task creates the database
+        conn = pymysql.connect(host=host, port=port, user=e.user, database=database or None,
                                password=e.password.reveal() if e.password else "",
                                connect_timeout=10, autocommit=False, charset="utf8mb4",
                                init_command="SET time_zone = '+00:00'", local_infile=False)
+        with conn.cursor() as cur:  # no gap locks between concurrent partition writers
+            cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        return conn
 
     def default_schema(self) -> str:
         return self.endpoint.schema or self.endpoint.database or ""
