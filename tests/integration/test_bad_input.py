@@ -54,12 +54,12 @@ def test_selection_matching_nothing(pg_db, tmp_path):
     assert pg_db["password"] not in proc.stdout + proc.stderr
 
 
-def test_missing_jdbc_driver_is_named(pg_db, tmp_path):
+def test_missing_jdbc_driver_is_named(pg_db, spark, tmp_path):  # spark: fills the Ivy cache
     seed(pg_db)
     jars = tmp_path / "jars"
     jars.mkdir()
     sqlite_jar = next(Path.home().glob(".ivy2*/jars/org.xerial_sqlite-jdbc-*.jar"), None)
-    if sqlite_jar is None:  # the spark fixture's Ivy resolution puts it there
+    if sqlite_jar is None:
         pytest.fail("sqlite-jdbc jar not found in the Ivy cache")
     (jars / sqlite_jar.name).write_bytes(sqlite_jar.read_bytes())
     task = write_task(tmp_path, pg_db, {"engine": "parquet", "path": str(tmp_path / "lake")},
