@@ -28,6 +28,8 @@ SPARK_HOME="$("$PY" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file
 export SPARK_LOCAL_IP=127.0.0.1
 export SPARK_LOG_DIR="$STATE"
 export PYSPARK_PYTHON="$PY" PYSPARK_DRIVER_PYTHON="$PY"
+# Fail instead of silently moving to port 7078/8081 when 7077/8080 are taken.
+export SPARK_MASTER_OPTS="${SPARK_MASTER_OPTS:-} -Dspark.port.maxRetries=0"
 
 # Is pid file $1 naming a live process whose command line contains $2?
 alive() {
@@ -113,6 +115,8 @@ start() {
     mkdir -p "$STATE/work"
     if alive "$STATE/master.pid" deploy.master.Master; then
         log "master already running (pid $(cat "$STATE/master.pid"))"
+    elif master_up; then
+        log "a master not started from this checkout already answers on $MASTER_UI; using it"
     else
         launch master org.apache.spark.deploy.master.Master \
             --host 127.0.0.1 --port 7077 --webui-port 8080
@@ -120,6 +124,8 @@ start() {
     wait_until "Spark master" "$STATE/master.pid" deploy.master.Master master_up
     if alive "$STATE/worker.pid" deploy.worker.Worker; then
         log "worker already running (pid $(cat "$STATE/worker.pid"))"
+    elif worker_registered; then
+        log "the master already has a live worker (not started from this checkout); using it"
     else
         launch worker org.apache.spark.deploy.worker.Worker "$MASTER_URL" \
             --host 127.0.0.1 --webui-port 8081 \
