@@ -163,7 +163,7 @@ stop() {
 }
 
 status() {
-    local m=down w=down n
+    local m="not running from this checkout" w="not running from this checkout" n
     alive "$STATE/master.pid" deploy.master.Master && m="up (pid $(cat "$STATE/master.pid"))"
     alive "$STATE/worker.pid" deploy.worker.Worker && w="up (pid $(cat "$STATE/worker.pid"))"
     n="$(alive_workers)"
