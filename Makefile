@@ -56,9 +56,9 @@ stop:  ## stop the Spark cluster and the database servers
 	@if [ -x $(PY) ]; then scripts/spark-cluster.sh stop; fi
 	@scripts/services.sh stop all
 
-clean:  ## remove build outputs, caches, downloaded jars, Spark work dirs (keeps .venv, servers' data)
-	rm -rf out/ build/ dist/ .jars/ .pytest_cache/ .ruff_cache/ spark-warehouse/ metastore_db/ derby.log
-	rm -rf .services/spark/work/ *.egg-info/
+clean:  ## remove build outputs, caches, downloaded jars, demo output (keeps .venv, .services)
+	rm -rf out/ demo/ build/ dist/ .jars/ .pytest_cache/ .ruff_cache/ spark-warehouse/ metastore_db/ derby.log
+	rm -rf *.egg-info/
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: stop clean  ## clean, and remove .venv and .services/
