@@ -32,12 +32,13 @@ for arg in "$@"; do
     esac
 done
 
-if ((${#coords[@]} == 0)); then
-    if [[ ! -t 0 ]]; then
-        mapfile -t coords
-    elif [[ -x "$PY" ]] && "$PY" -c 'import sparkdms.jvm' 2>/dev/null; then
-        mapfile -t coords < <("$PY" -m sparkdms.jvm)
-    fi
+# No arguments: stdin if it is a pipe/file with content, else every engine's packages.
+if ((${#coords[@]} == 0)) && [[ ! -t 0 ]]; then
+    mapfile -t coords
+fi
+if ((${#coords[@]} == 0)) && [[ -x "$PY" ]] && "$PY" -c 'import sparkdms.jvm' 2>/dev/null; then
+    log "no coordinates given; using: python -m sparkdms.jvm"
+    mapfile -t coords < <("$PY" -m sparkdms.jvm)
 fi
 
 # Strip comments and blanks, validate G:A:V.
