@@ -4,6 +4,7 @@ everywhere, and quiet logs. Under spark-submit the existing session is reused.""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ def build_session(app_name: str, master: str | None, packages: list[str],
                   extra: Mapping[str, str], engine_conf: Mapping[str, str]) -> Any:
     from pyspark.sql import SparkSession
 
+    # executors run the driver's interpreter (pyarrow, psycopg, pymysql live there) unless told otherwise
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
