@@ -54,8 +54,7 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
     ctx.spark.sparkContext.setJobGroup(tp.source_label, f"sparkdms load {tp.source_label}")
     try:
         ctx.target.prepare(tp, settings, ctx.load_id)
-        df = to_target(ctx.source.read(ctx.spark, tp, settings), tp)
-        result = ctx.target.write(df, tp, settings, ctx.load_id)
+        result = write_table(ctx, tp, stats)
         ctx.target.finalize(tp, settings, ctx.load_id)
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
@@ -68,6 +67,18 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
         if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK":
             ctx.stop.set()
+
+
+def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> Any:
+    """Rows through Spark DataFrames, or, where the target says it can copy the source's
+    stream as it is (same engine, identity columns), through parallel direct copies."""
+    settings = ctx.task.settings
+    supported = getattr(ctx.target, "direct_copy_supported", None)
+    if supported is not None and supported(ctx.source, tp, settings):
+        stats.PartitionMethod += " (direct copy)"
+        return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, ctx.load_id)
+    df = to_target(ctx.source.read(ctx.spark, tp, settings), tp)
+    return ctx.target.write(df, tp, settings, ctx.load_id)
 
 
 def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float = 15.0) -> None:

@@ -61,6 +61,7 @@ SETTINGS: dict[str, Setting] = {
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
     "Sparkdms.FetchSize": _int(10_000, 1),
+    "Sparkdms.DirectCopy": Setting(bool, True),
 }
 
 ACCEPTED_NOT_APPLICABLE: frozenset[str] = frozenset(

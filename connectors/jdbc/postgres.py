@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from connectors.base import TableFilter
+from connectors.base import TableFilter, WriteResult
 from connectors.jdbc.base import (
     CONTROL_TABLE,
     JdbcConnector,
@@ -229,3 +229,43 @@ class PostgresConnector(JdbcConnector):
         with cur.copy(sql) as copy:
             copy.write(buf.getvalue())
         return batch.num_rows
+
+    # -- same-engine fast path -------------------------------------------------------------
+    def direct_copy_supported(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
+        """PostgreSQL to PostgreSQL with every column copied as it is: no rename of type, no
+        expression, no table-settings rule. Then rows need not pass through Spark rows."""
+        return (settings["Sparkdms.DirectCopy"] and source.engine == "postgres"
+                and not plan.settings
+                and all(c.source is not None and c.expression is None
+                        and c.target_type == c.source.native_type for c in plan.columns))
+
+    def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
+                    load_id: str) -> WriteResult:
+        from connectors.jdbc.writer import copy_partition
+
+        spec = self.write_spec(plan, settings, load_id)
+        cols = ", ".join(source.quote(c.source.name) for c in plan.columns if c.source)
+        base = f"SELECT {cols} FROM {source.qualify(plan.source.schema, plan.source.name)}"
+        queries = []
+        for predicate in plan.partitioning.predicates or ("",):
+            conditions = [*plan.filters, *([predicate] if predicate else [])]
+            where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
+            queries.append(base + where)
+        endpoint = source.endpoint
+        results = spark.sparkContext.parallelize(queries, len(queries)).map(
+            lambda q: copy_partition(spec, endpoint, q)).collect()
+        return WriteResult(rows=sum(r[2] for r in results), partitions=len(results))
+
+    def copy_stream(self, cur: Any, spec: WriteSpec, source: Any, query: str) -> int:
+        cols = ", ".join(self.quote(c) for c in spec.columns)
+        into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN (FORMAT binary)"
+        conn = source.connect()
+        try:
+            with conn.cursor() as scur, scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
+                    cur.copy(into) as inp:
+                for data in out:
+                    inp.write(data)
+            conn.rollback()
+        finally:
+            conn.close()
+        return cur.rowcount

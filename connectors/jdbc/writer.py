@@ -17,7 +17,12 @@ def _rebatch(batches: Iterator[Any], size: int) -> Iterator[Any]:
             yield batch.slice(start, size)
 
 
-def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, int, bool]:
+Fill = Callable[[Any, Any], int]  # (connector, cursor) -> rows written in the open transaction
+
+
+def commit_partition(spec: WriteSpec, fill: Fill, drain: Callable[[], None]) -> tuple[int, int, int, bool]:
+    """One Spark partition, one target transaction: lock, skip if an earlier attempt
+    committed it, else fill the staging table and record the partition; commit."""
     from pyspark import TaskContext
 
     from sparkdms.registry import connector_class
@@ -34,10 +39,9 @@ def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, 
         done = connector.partition_done(cur, spec, part)
         if done is not None:
             conn.rollback()
-            for _ in batches:  # drain: the partition was committed by an earlier attempt
-                pass
+            drain()
             return part, attempt, done, True
-        rows = sum(connector.insert_batch(cur, spec, b) for b in _rebatch(batches, spec.commit_rate))
+        rows = fill(connector, cur)
         connector.record_partition(cur, spec, part, rows)
         conn.commit()
         connector.unlock_partition(cur, key)
@@ -47,6 +51,27 @@ def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, 
         raise
     finally:
         conn.close()
+
+
+def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, int, bool]:
+    def fill(connector: Any, cur: Any) -> int:
+        return sum(connector.insert_batch(cur, spec, b) for b in _rebatch(batches, spec.commit_rate))
+
+    def drain() -> None:  # the partition was committed by an earlier attempt
+        for _ in batches:
+            pass
+
+    return commit_partition(spec, fill, drain)
+
+
+def copy_partition(spec: WriteSpec, source: Any, query: str) -> tuple[int, int, int, bool]:
+    """Same-engine fast path: the source's COPY stream goes straight into the target's."""
+    from sparkdms.registry import connector_class
+
+    def fill(connector: Any, cur: Any) -> int:
+        return connector.copy_stream(cur, spec, connector_class(source.engine)(source), query)
+
+    return commit_partition(spec, fill, lambda: None)
 
 
 def partition_writer(spec: WriteSpec) -> Callable[[Iterator[Any]], Iterator[Any]]:

@@ -8,6 +8,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
@@ -56,7 +58,8 @@ def run_ok(task: Path, report: Path) -> dict:
     return data
 
 
-def test_postgres_to_postgres_keeps_types_and_values(pg_db, spark, tmp_path):
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-copy", "dataframe"])
+def test_postgres_to_postgres_keeps_types_and_values(direct, pg_db, spark, tmp_path):
     src = pg_db
     seed_pg(src, extra_rows=3000)
     with pg_connect(src, autocommit=True) as conn:
@@ -65,8 +68,9 @@ def test_postgres_to_postgres_keeps_types_and_values(pg_db, spark, tmp_path):
     try:
         task = write_task(tmp_path, src, dst, [selection("public")],
                           {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
-                           "Sparkdms": {"RowsPerPartition": 500}})
+                           "Sparkdms": {"RowsPerPartition": 500, "DirectCopy": direct}})
         report = run_ok(task, tmp_path / "r.json")
+        assert ("direct copy" in report["tables"][0]["PartitionMethod"]) is direct
         assert_same_rows(normalise(pg_rows(src)), normalise(pg_rows(dst)))
         type_sql = ("SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
                     "WHERE attrelid = 'public.mixed'::regclass AND attnum > 0 ORDER BY attnum")
