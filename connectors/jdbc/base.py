@@ -16,6 +16,7 @@ Load protocol (target side), per table:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from abc import abstractmethod
@@ -185,9 +186,8 @@ class JdbcConnector(Connector):
     def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
         parsed = parse_native(native)
         rule = self.NATIVE.get(parsed.name) or self.fallback_rule(parsed)
-        if rule is None:
-            raise UnsupportedTypeError(table, column, native,
-                                       "add a type_overrides entry or a change-data-type rule")
+        if rule is None:  # the planner refuses it unless overridden (or same family)
+            return LType("unknown", native=native)
         ltype = rule(parsed)
         if parsed.array_dims:
             return LType("array", element=ltype)
@@ -250,13 +250,16 @@ class JdbcConnector(Connector):
         return out
 
     # -- reading ---------------------------------------------------------------------------
-    def select_sql(self, plan: TablePlan) -> str:
+    def select_sql(self, plan: TablePlan, partition: str = "") -> str:
+        """The source query of one partition: planned columns in wire form, the pushed-down
+        filters and the partition predicate, which may use any source column (or ctid)."""
         wanted = {c.source.name for c in plan.columns if c.source is not None}
         exprs = [f"{self.read_expr(c)} AS {self.quote(c.name)}"
                  for c in plan.source.columns if c.name in wanted]
         sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(plan.source.schema, plan.source.name)}"
-        if plan.filters:
-            sql += " WHERE " + " AND ".join(f"({f})" for f in plan.filters)
+        conditions = [*plan.filters, *([partition] if partition else [])]
+        if conditions:
+            sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         return sql
 
     def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame:
@@ -271,9 +274,12 @@ class JdbcConnector(Connector):
             "customSchema": custom,
             "pushDownPredicate": "false",
         }
-        predicates = list(plan.partitioning.predicates) or ["1=1"]
-        df = spark.read.jdbc(self.jdbc_url(), f"({self.select_sql(plan)}) sdms_src",
-                             predicates=predicates, properties=props)
+        # one single-partition JDBC scan per predicate, unioned: Spark's own `predicates`
+        # would apply them outside the subquery, where only the selected columns exist
+        frames = [spark.read.jdbc(self.jdbc_url(), f"({self.select_sql(plan, p)}) sdms_src",
+                                  properties=props)
+                  for p in plan.partitioning.predicates or ("",)]
+        df = functools.reduce(lambda a, b: a.union(b), frames)
         exprs = []
         for c in cols:
             want = spark_type(c.ltype)
@@ -329,7 +335,10 @@ class JdbcConnector(Connector):
         expr = self.hash_expr(plan)
         if expr is None:
             return Partitioning("single")
-        return Partitioning("hash", None, tuple(f"MOD({expr}, {n}) = {i}" for i in range(n)))
+        return Partitioning("hash", None, tuple(f"{self.mod_sql(expr, n)} = {i}" for i in range(n)))
+
+    def mod_sql(self, expr: str, n: int) -> str:
+        return f"MOD({expr}, {n})"
 
     # -- target ----------------------------------------------------------------------------
     def default_schema(self) -> str:

@@ -109,6 +109,9 @@ class SQLiteConnector(JdbcConnector):
     def partition_column(self, plan: TablePlan) -> Column | None:
         return super().partition_column(plan)
 
+    def mod_sql(self, expr: str, n: int) -> str:
+        return f"(({expr}) % {n})"
+
     def hash_expr(self, plan: TablePlan) -> str | None:
         return "rowid" if plan.source.kind == "table" else None
 
