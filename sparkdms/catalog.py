@@ -41,6 +41,12 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class Check:
+    name: str
+    expression: str  # the condition, in the source engine's SQL (without CHECK)
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -51,6 +57,8 @@ class Table:
     row_estimate: int = 0
     kind: str = "table"  # "table" or "view"
     partitions: tuple[str, ...] = ()  # native partition names, where the engine has them
+    checks: tuple[Check, ...] = ()  # check constraints (connectors/jdbc/objects.py)
+    engine: str = ""  # engine it was discovered on (dialect of defaults and checks)
 
     @property
     def qualified(self) -> str:

@@ -59,6 +59,7 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
         stats.finish(result.rows)
+        stats.extra.update(getattr(ctx.source, "read_stats", {}).get(tp.source_label, {}))
         print(f"  done    {tp.source_label}: {result.rows:,} rows in {stats.ElapsedSeconds:.1f}s",
               file=ctx.out, flush=True)
     except Exception as err:  # every failure is reported per table, never swallowed

@@ -3,15 +3,17 @@ keys and partitioning. Nothing is written; ``sparkdms plan`` prints the result."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sparkdms import identifiers
 from sparkdms.catalog import Catalog, Column, Index, Table
-from sparkdms.errors import UnsupportedTypeError
 from sparkdms.mapping import parse_rules, select_tables, table_wanted
 from sparkdms.mapping.rules import Rule
 from sparkdms.mapping.selection import matching_rules
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
 from sparkdms.task import Task
+from sparkdms.typemap.resolve import Override, parse_overrides, resolve_column
 
 
 def rules_for(task: Task) -> list[Rule]:
@@ -38,22 +40,18 @@ def target_schema(task: Task, table: Table, source: Any, target: Any) -> str:
     return table.schema
 
 
-def plan_column(table: Table, col: Column, source: Any, target: Any) -> ColumnPlan:
-    if same_family(source, target):
-        target_type = col.native_type
-    else:
-        try:
-            target_type = target.native_type(col.ltype)
-        except UnsupportedTypeError:
-            raise UnsupportedTypeError(
-                table.qualified, col.name, col.native_type,
-                f"no {target.engine} type for logical {col.ltype}; add a type_overrides entry"
-            ) from None
-    return ColumnPlan(col.name, col, col.ltype, target_type, col.nullable, default=None)
+def plan_column(table: Table, col: Column, source: Any, target: Any,
+                overrides: Sequence[Override] = ()) -> ColumnPlan:
+    """Target type from the type tables, a task-file type_overrides entry, and the target's
+    adaptations (see sparkdms/typemap/resolve.py); raises UnsupportedTypeError."""
+    r = resolve_column(list(overrides), table, col, source, target)
+    return ColumnPlan(col.name, col, r.ltype, r.target_type, col.nullable, r.expression,
+                      default=None)
 
 
 def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target: Any) -> TablePlan:
-    columns = tuple(plan_column(table, c, source, target) for c in table.columns)
+    overrides = parse_overrides(task.type_overrides)
+    columns = tuple(plan_column(table, c, source, target, overrides) for c in table.columns)
     return TablePlan(
         source=table,
         target_schema=target_schema(task, table, source, target),
@@ -77,6 +75,7 @@ def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
         if with_partitions:
             plan = replace(plan, partitioning=source.plan_partitions(plan, task.settings))
         tables.append(plan)
-    return Plan(task.name, source.engine, target.engine, tuple(tables),
+    plan = Plan(task.name, source.engine, target.engine, tuple(tables),
                 tuple(f"setting {n} has no effect in sparkdms and is ignored"
                       for n in task.settings.ignored))
+    return identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])

@@ -54,6 +54,10 @@ SETTINGS: dict[str, Setting] = {
     "ValidationSettings.TableFailureMaxCount": _int(1000, 0),
     "ValidationSettings.HandleCollationDiff": Setting(bool, False),
     "ValidationSettings.SkipLobColumns": Setting(bool, False),
+    # validation (sparkdms/validation): a great-expectations suite per table, and where
+    # its Data Docs HTML goes ("" = none)
+    "Sparkdms.ValidationExpectations": Setting(bool, True),
+    "Sparkdms.ValidationDataDocs": Setting(str, ""),
     "ErrorBehavior.DataTruncationErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.DataErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.TableErrorPolicy": _enum("SUSPEND_TABLE", ("SUSPEND_TABLE", "STOP_TASK")),
@@ -62,6 +66,15 @@ SETTINGS: dict[str, Setting] = {
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
     "Sparkdms.FetchSize": _int(10_000, 1),
     "Sparkdms.DirectCopy": Setting(bool, True),
+    # target objects after the load (connectors/jdbc/objects.py); PKs follow
+    # FullLoadSettings.CreatePkAfterFullLoad as in AWS DMS
+    "Sparkdms.CreateSecondaryIndexes": Setting(bool, True),  # indexes and unique constraints
+    "Sparkdms.CreateForeignKeys": Setting(bool, True),
+    "Sparkdms.CreateCheckConstraints": Setting(bool, True),  # portable checks, enum/set members
+    "Sparkdms.CreateColumnDefaults": Setting(bool, True),  # portable literal/now() defaults
+    "Sparkdms.CreateIdentity": Setting(bool, True),  # identity/auto_increment past the max
+    "Sparkdms.IdentifierCase": _enum("keep", ("keep", "lower", "upper", "target")),
+    "Sparkdms.AssessSampleRows": _int(100_000, 0),  # rows sampled per table; 0 = all
 }
 
 ACCEPTED_NOT_APPLICABLE: frozenset[str] = frozenset(

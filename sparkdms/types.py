@@ -28,12 +28,22 @@ KINDS: dict[str, str] = {
     "array": "array of an element type", "document": "nested document",
     "bit": "bit string(n)", "year": "calendar year", "money": "currency amount",
     "inet": "network address", "geometry": "spatial value", "xml": "XML document",
+    "varbit": "variable bit string(n)", "timetz": "time of day with zone offset(p)",
+    "citext": "case-insensitive text", "unknown": "a native type no table maps (needs an override)",
 }
 
 INTEGER_KINDS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint24", "uint32",
                  "uint64")
 STRING_KINDS = ("char", "varchar", "text")
-LOB_KINDS = ("text", "blob", "json", "xml", "document")
+LOB_KINDS = ("text", "blob", "json", "xml", "document", "citext", "geometry")
+TIME_KINDS = ("time", "timetz", "timestamp", "timestamptz")
+
+# inclusive value range of every integer kind
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "int8": (-(2**7), 2**7 - 1), "int16": (-(2**15), 2**15 - 1), "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1), "uint8": (0, 2**8 - 1), "uint16": (0, 2**16 - 1),
+    "uint24": (0, 2**24 - 1), "uint32": (0, 2**32 - 1), "uint64": (0, 2**64 - 1),
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class LType:
     scale: int | None = None
     values: tuple[str, ...] = ()  # enum / set members
     element: LType | None = None  # array element
+    native: str = ""  # the native spelling, kept for kind "unknown" (and for messages)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -53,6 +64,8 @@ class LType:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
+        if self.kind == "unknown":
+            return f"unknown({self.native})"
         if self.kind == "decimal":
             return f"decimal({self.precision},{self.scale})" if self.precision else "decimal"
         if self.length is not None:
@@ -64,9 +77,6 @@ class LType:
         return self.kind
 
 
-_TYPE_RE = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s*(?:\(\s*([^)]*)\s*\))?\s*((?:\[\])*)\s*([\w ]*)$")
-
-
 @dataclass(frozen=True)
 class NativeType:
     """A native type string split into name, arguments and trailing words."""
@@ -74,36 +84,103 @@ class NativeType:
     name: str
     args: tuple[str, ...] = ()
     array_dims: int = 0
-    suffix: str = ""  # e.g. "unsigned", "with time zone"
+    suffix: str = ""  # e.g. "unsigned", "with time zone", "for bit data"
 
     def int_arg(self, i: int) -> int | None:
+        """The i-th argument as a number: ``10`` -> 10, ``100 BYTE`` -> 100, ``1M`` -> 1048576;
+        None when missing or not a number (``max``)."""
         try:
-            return int(self.args[i])
-        except (IndexError, ValueError):
+            text = self.args[i].strip().split()[0]
+        except IndexError:
             return None
+        m = _SIZE_RE.fullmatch(text)
+        if not m:
+            return None
+        return int(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
 
 
-SUFFIXES = ("with time zone", "without time zone", "unsigned zerofill", "unsigned", "zerofill",
-            "signed")
+_SIZE_RE = re.compile(r"(\d+)([kKmMgG]?)")
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+_ATTRIBUTES = re.compile(r"\s+(?:collate|character\s+set|charset)\s+[\w\"`']+", re.IGNORECASE)
+
+SUFFIXES = ("with local time zone", "with time zone", "without time zone", "unsigned zerofill",
+            "unsigned", "zerofill", "signed", "for bit data")
+
+
+def split_args(body: str) -> tuple[str, ...]:
+    """``'a','it''s', 'x,y'`` -> ('a', "it's", 'x,y'); quotes respected, outer quotes removed."""
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = False
+    was_quoted = False
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quoted:
+            if ch == "'" and body[i + 1:i + 2] == "'":
+                cur.append("'")
+                i += 1
+            elif ch == "'":
+                quoted = False
+            else:
+                cur.append(ch)
+        elif ch == "'":
+            if not "".join(cur).strip():
+                cur = []
+            quoted = was_quoted = True
+        elif ch == ",":
+            out.append("".join(cur) if was_quoted else "".join(cur).strip())
+            cur, was_quoted = [], False
+        elif not (ch.isspace() and was_quoted):
+            cur.append(ch)
+        i += 1
+    out.append("".join(cur) if was_quoted else "".join(cur).strip())
+    return tuple(out)
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the ``)`` that closes the ``(`` at ``start`` (quotes respected), or -1."""
+    depth, quoted = 0, False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _tail(rest: str) -> tuple[int, str]:
+    dims = rest.count("[]")
+    return dims, " ".join(rest.replace("[]", " ").split()).lower()
 
 
 def parse_native(text: str) -> NativeType:
     """``numeric(12, 2)`` -> NativeType('numeric', ('12', '2'));
-    ``timestamp with time zone`` -> NativeType('timestamp', suffix='with time zone')."""
-    text = text.strip()
+    ``timestamp with time zone`` -> NativeType('timestamp', suffix='with time zone');
+    ``enum('a','it''s')`` -> NativeType('enum', ('a', "it's")).
+    A trailing ``COLLATE x`` / ``CHARACTER SET x`` is not part of the type."""
+    text = _ATTRIBUTES.sub("", text.strip()).strip()
     if "(" not in text:
-        dims = text.count("[]")
-        name = text.replace("[]", "").strip().lower()
+        dims, name = _tail(text)
         for suffix in SUFFIXES:
             if name.endswith(" " + suffix):
                 return NativeType(name[: -len(suffix) - 1].strip(), (), dims, suffix)
         return NativeType(name, (), dims)
-    m = _TYPE_RE.match(text)
-    if not m:
-        return NativeType(text.strip().lower())
-    name, args, arrays, suffix = m.groups()
-    arg_list = tuple(a.strip().strip("'") for a in args.split(",")) if args else ()
-    return NativeType(name.strip().lower(), arg_list, len(arrays) // 2, suffix.strip().lower())
+    open_at = text.index("(")
+    close_at = _closing(text, open_at)
+    if close_at == -1:
+        return NativeType(" ".join(text.lower().split()))
+    name = " ".join(text[:open_at].lower().split())
+    body = text[open_at + 1:close_at]
+    args = split_args(body) if body.strip() else ()
+    dims, suffix = _tail(text[close_at + 1:])
+    return NativeType(name, args, dims, suffix)
 
 
 # --- Spark types, derived once from the logical type --------------------------------------

@@ -21,12 +21,13 @@ from connectors.jdbc.base import (
     WriteSpec,
     iter_rows,
 )
+from connectors.jdbc.objects import attach_checks
 from sparkdms.catalog import Column, ForeignKey, Table
-from sparkdms.errors import TaskConfigError
+from sparkdms.errors import TaskConfigError, TerminalError
 from sparkdms.plan import TablePlan
 from sparkdms.task import Endpoint
 from sparkdms.typemap.mysql import LOGICAL_MY, NATIVE_MY
-from sparkdms.types import LType, is_carried_as_text
+from sparkdms.types import LType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
     from sparkdms.settings import Settings
@@ -64,6 +65,13 @@ ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
 """
 
 
+ZERO_DATE_CHOICES = ("null", "error")
+
+
+class ZeroDateError(TerminalError):
+    """A MySQL zero date the endpoint's ``options.zero_date`` does not let through."""
+
+
 class MySQLConnector(JdbcConnector):
     engine = "mysql"
     family = "mysql"
@@ -91,6 +99,12 @@ class MySQLConnector(JdbcConnector):
         if not isinstance(opt, bool):
             raise TaskConfigError(f"{endpoint.role}.options.tinyint1_as_boolean",
                                   f"expected true or false, got {opt!r}")
+        zero = endpoint.options.get("zero_date", "null")
+        if zero not in ZERO_DATE_CHOICES:
+            raise TaskConfigError(f"{endpoint.role}.options.zero_date",
+                                  f"{zero!r} is not one of {', '.join(ZERO_DATE_CHOICES)} "
+                                  "(what to do with 0000-00-00 dates: load them as NULL, or "
+                                  "stop the table)")
 
     def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
         ltype = super().to_logical(native, table, column)
@@ -129,13 +143,67 @@ class MySQLConnector(JdbcConnector):
     def default_schema(self) -> str:
         return self.endpoint.schema or self.endpoint.database or ""
 
+    # -- types (see sparkdms/typemap/mysql.py) -----------------------------------------------
+    peer_family: str | None = None  # family of the task's target; set by the planner
+
     def read_expr(self, column: Column) -> str:
+        """Wire form of a column: bit(n) as n characters of 0/1, zero dates as NULL (counted
+        and checked in ``read``), geometry as WKB for targets of another family."""
         q = self.quote(column.name)
-        if column.ltype.kind == "bit":
-            return f"BIN({q})"
+        kind = column.ltype.kind
+        if kind == "bit":
+            return f"LPAD(BIN({q}), {column.ltype.length or 1}, '0')"
+        if self._zero_date_capable(column):
+            return f"CASE WHEN {self._zero_date(q)} THEN NULL ELSE {q} END"
+        if kind == "geometry" and self.peer_family not in (None, "mysql"):
+            return f"ST_AsBinary({q})"
         if is_carried_as_text(column.ltype):
             return f"CAST({q} AS CHAR)"
         return q
+
+    @staticmethod
+    def _zero_date(q: str) -> str:
+        return f"(MONTH({q}) = 0 OR DAY({q}) = 0)"
+
+    @staticmethod
+    def _zero_date_capable(column: Column) -> bool:
+        return parse_native(column.native_type).name in ("date", "datetime", "timestamp")
+
+    read_stats: dict[str, dict[str, int]]
+
+    def read(self, spark: Any, plan: TablePlan, settings: Settings) -> Any:
+        self.check_zero_dates(plan)
+        return super().read(spark, plan, settings)
+
+    def check_zero_dates(self, plan: TablePlan) -> dict[str, int]:
+        """Count zero dates (0000-00-00, 2024-00-10) per column; ``options.zero_date`` decides:
+        ``null`` (default) loads them as NULL and counts them in the table statistics
+        (``ZeroDatesAsNull``), ``error`` stops the table before a row is written."""
+        wanted = {c.source.name for c in plan.columns if c.source is not None}
+        cols = [c for c in plan.source.columns if c.name in wanted and self._zero_date_capable(c)]
+        if not cols:
+            return {}
+        sums = ", ".join(f"COALESCE(SUM({self._zero_date(self.quote(c.name))}), 0)" for c in cols)
+        sql = f"SELECT {sums} FROM {self.qualify(plan.source.schema, plan.source.name)}"
+        if plan.filters:
+            sql += " WHERE " + " AND ".join(f"({f})" for f in plan.filters)
+        counts = {c.name: int(n) for c, n in zip(cols, self.query(sql)[0], strict=True) if n}
+        where = f"{self.endpoint.role}.options.zero_date"
+        found = ", ".join(f"{name} ({n})" for name, n in counts.items())
+        if counts and self.endpoint.options.get("zero_date", "null") == "error":
+            raise ZeroDateError(f"table {plan.source_label}: zero dates in column(s) {found}; "
+                                f"{where} is 'error' (set it to 'null' to load them as NULL)")
+        strict = [c.name for c in cols if c.name in counts and not c.nullable]
+        if strict:
+            raise ZeroDateError(f"table {plan.source_label}: NOT NULL column(s) "
+                                f"{', '.join(strict)} hold zero dates ({found}), which load as "
+                                f"NULL ({where}: null); fix them on the source or add a "
+                                "change-data-type / type_overrides rule")
+        if counts:
+            self.__dict__.setdefault("read_stats", {})[plan.source_label] = {
+                "ZeroDatesAsNull": sum(counts.values()),
+                "ZeroDatesByColumn": counts}
+        return counts
 
     def hash_expr(self, plan: TablePlan) -> str | None:
         cols = ", ".join(self.quote(c.name) for c in plan.source.columns)
@@ -162,7 +230,7 @@ class MySQLConnector(JdbcConnector):
             fks.setdefault((s, t), []).append(ForeignKey(
                 name, tuple(p[2] for p in parts), rs, rt, tuple(p[3] for p in parts), on_del,
                 on_upd))
-        return self.build_tables(columns, keys, fks, meta)
+        return attach_checks(self, self.build_tables(columns, keys, fks, meta))
 
     # -- target ----------------------------------------------------------------------------
     def table_exists(self, schema: str, name: str) -> bool:

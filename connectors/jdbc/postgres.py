@@ -17,10 +17,13 @@ from connectors.jdbc.base import (
     NativeRule,
     WriteSpec,
 )
+from connectors.jdbc.objects import attach_checks
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.plan import Partitioning, TablePlan
 from sparkdms.typemap.postgres import LOGICAL_PG, NATIVE_PG
-from sparkdms.types import is_carried_as_text
+from sparkdms.typemap.postgres import fallback as pg_fallback
+from sparkdms.typemap.rules import members_of
+from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -75,6 +78,29 @@ JOIN pg_class rt ON rt.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rt.r
 WHERE con.contype = 'f'
 """
 
+USER_TYPES_SQL = """
+SELECT format_type(t.oid, NULL), t.typtype,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
+             ORDER BY e.enumsortorder),
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('e', 'd', 'c')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+
+_ISO = "extract({f} FROM {{q}})::bigint"
+# cross-family wire forms, by native name or logical kind
+PORTABLE_READS = {
+    "array": "CAST(array_to_json({q}) AS text)",
+    "document": "CAST(to_json({q}) AS text)",
+    "hstore": "CAST(hstore_to_json({q}) AS text)",
+    "geometry": "ST_AsBinary({q})", "geography": "ST_AsBinary({q})",
+    "interval": ("CASE WHEN {q} IS NULL THEN NULL ELSE 'P' || " + " || ".join(
+        f"{_ISO.format(f=f)} || '{u}'" for f, u in (("year", "Y"), ("month", "M"), ("day", "DT"),
+                                                    ("hour", "H"), ("minute", "M")))
+        + " || extract(second FROM {q})::float8 || 'S' END"),
+}
+
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
               "d": "SET DEFAULT"}
 
@@ -115,13 +141,45 @@ class PostgresConnector(JdbcConnector):
     def default_schema(self) -> str:
         return self.endpoint.schema or "public"
 
+    # -- types (see sparkdms/typemap/postgres.py) --------------------------------------------
+    peer_family: str | None = None  # family of the task's target; set by the planner
+
     def read_expr(self, column: Column) -> str:
+        """Wire form of a column. For a target of another family, arrays/composites/hstore
+        travel as JSON, intervals as ISO 8601 text, PostGIS geometry as WKB; between
+        PostgreSQL engines, as PostgreSQL's own text."""
         q = self.quote(column.name)
         if column.ltype.kind == "money":
             return f"CAST(CAST({q} AS numeric) AS text)"
-        if is_carried_as_text(column.ltype) or column.ltype.kind == "array":
+        if self.peer_family not in (None, "postgres"):
+            name = parse_native(column.native_type).name
+            template = PORTABLE_READS.get(name) or PORTABLE_READS.get(column.ltype.kind)
+            if template:
+                return template.format(q=q)
+        if is_carried_as_text(column.ltype) or column.ltype.kind in ("array", "unknown"):
             return f"CAST({q} AS text)"
         return q
+
+    def fallback_rule(self, parsed: NativeType) -> NativeRule | None:
+        """Intervals with fields, then the database's own enum, domain and composite types."""
+        return pg_fallback(parsed) or self._user_types().get(parsed.name)
+
+    def _user_types(self) -> dict[str, NativeRule]:
+        cached = self.__dict__.get("_pg_user_types")
+        if cached is None:
+            cached = {}
+            for spelled, kind, labels, base in self.query(USER_TYPES_SQL):
+                cached[parse_native(spelled).name] = self._user_rule(kind, list(labels or []),
+                                                                     base)
+            self.__dict__["_pg_user_types"] = cached
+        return cached
+
+    def _user_rule(self, kind: str, labels: list[str], base: str | None) -> NativeRule:
+        if kind == "e":
+            return members_of(tuple(labels))
+        if kind == "d" and base:
+            return lambda _n: self.to_logical(base)
+        return lambda _n: LType("document")
 
     def discover_tables(self, wanted: TableFilter) -> list[Table]:
         meta = {(s, t): (kind, rows) for s, t, kind, rows in self.query(TABLES_SQL)
@@ -137,7 +195,7 @@ class PostgresConnector(JdbcConnector):
                 fks.setdefault((s, t), []).append(ForeignKey(
                     name, tuple(cols), rs, rt, tuple(rcols), FK_ACTIONS.get(on_del, "NO ACTION"),
                     FK_ACTIONS.get(on_upd, "NO ACTION")))
-        return self.build_tables(columns, keys, fks, meta)
+        return attach_checks(self, self.build_tables(columns, keys, fks, meta))
 
     def hash_partitions(self, plan: TablePlan, n: int) -> Partitioning:
         if plan.source.kind != "table":

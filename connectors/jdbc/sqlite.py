@@ -21,6 +21,7 @@ from connectors.jdbc.base import (
     WriteSpec,
     iter_rows,
 )
+from connectors.jdbc.objects import attach_checks
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError
 from sparkdms.plan import TablePlan
@@ -138,7 +139,7 @@ class SQLiteConnector(JdbcConnector):
                 keys.setdefault((schema, name), []).append((idx[1], False, bool(idx[2]), idx_cols))
             fks[(schema, name)] = self._fks(name)
         counts = {k: (v[0], self.exact_count(Table(k[0], k[1], ()))) for k, v in meta.items()}
-        return self.build_tables(columns, keys, fks, counts)
+        return attach_checks(self, self.build_tables(columns, keys, fks, counts))
 
     def _fks(self, name: str) -> list[ForeignKey]:
         grouped: dict[int, list] = {}

@@ -2,11 +2,34 @@
 
 Names are those ``format_type()`` prints.
 https://www.postgresql.org/docs/current/datatype.html
+
+How PostgreSQL stores what other engines send (``LOGICAL_PG``):
+- unsigned integers are widened (``int unsigned`` -> ``bigint``, ``bigint unsigned`` ->
+  ``numeric(20,0)``): every value fits.
+- ``timestamptz`` is an instant; sparkdms sessions run in UTC, so an instant read from
+  MySQL ``timestamp`` (UTC on the wire, session time_zone '+00:00') lands unchanged.
+- enum/set become ``character varying(n)`` plus a CHECK constraint listing the members
+  (created after the load, see connectors/jdbc/objects.py).
+- arrays stay native arrays; json/jsonb/document land in ``jsonb`` (whitespace and key
+  order normalised by PostgreSQL: compare parsed JSON).
+- geometry lands as WKB in ``bytea`` (PostGIS is not assumed): a warning in the assessment.
+- MySQL ``year`` -> ``smallint``; ``bit(n)`` -> ``bit(n)``; ``money`` from other engines ->
+  ``numeric(19,4)`` (PostgreSQL ``money`` depends on lc_monetary).
 """
 
 from __future__ import annotations
 
-from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, sized, timed
+from sparkdms.typemap import Dialect
+from sparkdms.typemap.rules import (
+    LogicalRule,
+    NativeRule,
+    fixed,
+    frac,
+    same,
+    set_length,
+    sized,
+    timed,
+)
 from sparkdms.types import LType, NativeType
 
 
@@ -15,54 +38,119 @@ def _timestamp(n: NativeType) -> LType:
     return LType(kind, precision=n.int_arg(0) if n.args else 6)
 
 
+def _time(n: NativeType) -> LType:
+    kind = "timetz" if n.suffix == "with time zone" else "time"
+    return LType(kind, precision=n.int_arg(0) if n.args else 6)
+
+
 def _varchar(n: NativeType) -> LType:
     return LType("varchar", length=n.int_arg(0)) if n.args else LType("text")
 
 
-def _opt(name: str, t: LType) -> str:
-    return f"{name}({t.precision})" if t.precision is not None and t.precision != 6 else name
+def _numeric(n: NativeType) -> LType:
+    if not n.args:
+        return LType("decimal")  # unbounded: up to 131072 digits before the point
+    return LType("decimal", precision=n.int_arg(0), scale=n.int_arg(1) or 0)
 
 
 def _decimal(t: LType) -> str:
-    if t.precision is None:
+    if t.precision is None or t.precision > 1000:
         return "numeric"
     return f"numeric({t.precision},{t.scale or 0})"
+
+
+def _varchar_ddl(t: LType) -> str:
+    if t.length and t.length <= 10_485_760:
+        return f"character varying({t.length})"
+    return "text"
+
+
+def _char_ddl(t: LType) -> str:
+    length = t.length or 1
+    return f"character({length})" if length <= 10_485_760 else "text"
+
+
+def _array(t: LType) -> str:
+    element = t.element or LType("text")
+    if element.kind in ("array", "json", "document", "enum", "set", "unknown"):
+        return "jsonb"  # nested or non-native elements: a JSON array
+    return LOGICAL_PG[element.kind](element) + "[]"
+
+
+def _interval(n: NativeType) -> LType:
+    return LType("interval", precision=n.int_arg(0))
+
+
+def _geometry(n: NativeType) -> LType:
+    return LType("geometry", values=tuple(n.args))  # PostGIS: (Point,4326)
 
 
 NATIVE_PG: dict[str, NativeRule] = {
     "smallint": fixed("int16"), "int2": fixed("int16"),
     "integer": fixed("int32"), "int": fixed("int32"), "int4": fixed("int32"),
     "bigint": fixed("int64"), "int8": fixed("int64"), "oid": fixed("uint32"),
-    "numeric": exact("decimal"), "decimal": exact("decimal"),
+    "xid": fixed("uint32"), "cid": fixed("uint32"), "regclass": fixed("text"),
+    "regtype": fixed("text"), "regproc": fixed("text"), "pg_lsn": fixed("text"),
+    "smallserial": fixed("int16"), "serial": fixed("int32"), "bigserial": fixed("int64"),
+    "numeric": _numeric, "decimal": _numeric,
     "real": fixed("float32"), "float4": fixed("float32"),
     "double precision": fixed("float64"), "float8": fixed("float64"),
     "money": fixed("money"),
     "character varying": _varchar, "varchar": _varchar,
     "character": sized("char", 1), "char": sized("char", 1), "bpchar": sized("char", 1),
-    "text": fixed("text"), "citext": fixed("text"), "name": lambda n: LType("varchar", 63),
+    '"char"': fixed("char", length=1),
+    "text": fixed("text"), "citext": fixed("citext"), "name": fixed("varchar", length=63),
     "bytea": fixed("blob"), "boolean": fixed("boolean"), "bool": fixed("boolean"),
-    "date": fixed("date"), "time": timed("time"), "timestamp": _timestamp,
-    "timestamptz": timed("timestamptz"), "interval": fixed("interval"),
+    "date": fixed("date"), "time": _time, "timetz": timed("timetz"),
+    "timestamp": _timestamp, "timestamptz": timed("timestamptz"),
+    "interval": _interval,
     "json": fixed("json"), "jsonb": fixed("json"), "uuid": fixed("uuid"), "xml": fixed("xml"),
     "inet": fixed("inet"), "cidr": fixed("inet"), "macaddr": fixed("inet"),
-    "bit": sized("bit", 1), "bit varying": sized("bit"),
+    "macaddr8": fixed("inet"),
+    "bit": sized("bit", 1), "bit varying": sized("varbit"), "varbit": sized("varbit"),
+    # text forms that every engine can hold (their PostgreSQL output syntax)
+    "tsvector": fixed("text"), "tsquery": fixed("text"), "ltree": fixed("text"),
+    "point": fixed("text"), "line": fixed("text"), "lseg": fixed("text"),
+    "box": fixed("text"), "path": fixed("text"), "polygon": fixed("text"),
+    "circle": fixed("text"), "int4range": fixed("text"), "int8range": fixed("text"),
+    "numrange": fixed("text"), "tsrange": fixed("text"), "tstzrange": fixed("text"),
+    "daterange": fixed("text"), "int4multirange": fixed("text"),
+    "int8multirange": fixed("text"), "nummultirange": fixed("text"),
+    "tsmultirange": fixed("text"), "tstzmultirange": fixed("text"),
+    "datemultirange": fixed("text"), "txid_snapshot": fixed("text"),
+    "pg_snapshot": fixed("text"),
+    "hstore": fixed("json"),  # read as hstore_to_json() for other engines
+    "geometry": _geometry, "geography": _geometry,  # PostGIS; read as WKB
 }
 
 LOGICAL_PG: dict[str, LogicalRule] = {
-    "int8": lambda t: "smallint", "int16": lambda t: "smallint", "int32": lambda t: "integer",
-    "int64": lambda t: "bigint", "uint8": lambda t: "smallint", "uint16": lambda t: "integer",
-    "uint24": lambda t: "integer", "uint32": lambda t: "bigint",
-    "uint64": lambda t: "numeric(20,0)", "decimal": _decimal, "money": lambda t: "money",
-    "float32": lambda t: "real", "float64": lambda t: "double precision",
-    "char": lambda t: f"character({t.length or 1})",
-    "varchar": lambda t: f"character varying({t.length})" if t.length else "character varying",
-    "text": lambda t: "text", "binary": lambda t: "bytea", "varbinary": lambda t: "bytea",
-    "blob": lambda t: "bytea", "boolean": lambda t: "boolean", "date": lambda t: "date",
-    "time": lambda t: _opt("time", t), "timestamp": lambda t: _opt("timestamp", t),
-    "timestamptz": lambda t: _opt("timestamptz", t), "interval": lambda t: "interval",
-    "json": lambda t: "jsonb", "document": lambda t: "jsonb", "uuid": lambda t: "uuid",
-    "xml": lambda t: "xml", "inet": lambda t: "inet", "enum": lambda t: "text",
-    "set": lambda t: "text", "year": lambda t: "smallint", "geometry": lambda t: "bytea",
-    "bit": lambda t: f"bit varying({t.length})" if t.length else "bit varying",
-    "array": lambda t: (LOGICAL_PG[t.element.kind](t.element) if t.element else "text") + "[]",
+    "int8": same("smallint"), "int16": same("smallint"), "int32": same("integer"),
+    "int64": same("bigint"), "uint8": same("smallint"), "uint16": same("integer"),
+    "uint24": same("integer"), "uint32": same("bigint"), "uint64": same("numeric(20,0)"),
+    "decimal": _decimal, "money": same("numeric(19,4)"),
+    "float32": same("real"), "float64": same("double precision"),
+    "char": _char_ddl, "varchar": _varchar_ddl, "text": same("text"), "citext": same("citext"),
+    "binary": same("bytea"), "varbinary": same("bytea"), "blob": same("bytea"),
+    "boolean": same("boolean"), "date": same("date"),
+    "time": lambda t: frac("time", t, 6, 6), "timetz": lambda t: frac("timetz", t, 6, 6),
+    "timestamp": lambda t: frac("timestamp", t, 6, 6),
+    "timestamptz": lambda t: frac("timestamptz", t, 6, 6),
+    "interval": same("interval"), "json": same("jsonb"), "document": same("jsonb"),
+    "uuid": same("uuid"), "xml": same("xml"), "inet": same("inet"),
+    "enum": lambda t: f"character varying({t.length or 255})",
+    "set": lambda t: f"character varying({set_length(t)})" if t.values else "text",
+    "year": same("smallint"), "geometry": same("bytea"),
+    "bit": lambda t: f"bit({t.length or 1})",
+    "varbit": lambda t: f"bit varying({t.length})" if t.length else "bit varying",
+    "array": _array,
 }
+
+
+def fallback(parsed: NativeType) -> NativeRule | None:
+    """``interval year to month``, ``interval second(3)``: an interval with fields."""
+    if parsed.name.startswith("interval "):
+        return _interval
+    return None
+
+
+POSTGRES = Dialect("postgres", NATIVE_PG, LOGICAL_PG, "postgres", fallback)

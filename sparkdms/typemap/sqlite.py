@@ -3,41 +3,50 @@
 SQLite types are affinities: the declared name decides. Exact names come from
 the table; anything else follows SQLite's affinity rules.
 https://www.sqlite.org/datatype3.html#determination_of_column_affinity
+
+SQLite does not enforce declared types or lengths: a ``VARCHAR(10)`` column may
+hold 50 characters, an ``INTEGER`` column may hold text. The assessment samples
+``typeof()`` and lengths and reports values the target type will reject. A column
+declared without a type is read as text.
 """
 
 from __future__ import annotations
 
-from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, sized, timed
-from sparkdms.types import INTEGER_KINDS
+from sparkdms.typemap import Dialect
+from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, same, sized, timed
+from sparkdms.types import INTEGER_KINDS, NativeType
 
 NATIVE_SQLITE: dict[str, NativeRule] = {
     "integer": fixed("int64"), "int": fixed("int64"), "bigint": fixed("int64"),
+    "int8": fixed("int64"), "unsigned big int": fixed("int64"), "int2": fixed("int16"),
     "smallint": fixed("int16"), "tinyint": fixed("int8"), "mediumint": fixed("int32"),
     "real": fixed("float64"), "double": fixed("float64"), "double precision": fixed("float64"),
     "float": fixed("float64"), "numeric": exact("decimal"), "decimal": exact("decimal"),
     "boolean": fixed("boolean"), "bool": fixed("boolean"),
     "varchar": sized("varchar"), "character varying": sized("varchar"),
-    "nvarchar": sized("varchar"), "char": sized("char", 1), "character": sized("char", 1),
-    "nchar": sized("char", 1), "text": fixed("text"), "clob": fixed("text"),
+    "varying character": sized("varchar"), "nvarchar": sized("varchar"),
+    "char": sized("char", 1), "character": sized("char", 1), "nchar": sized("char", 1),
+    "native character": sized("char", 1), "text": fixed("text"), "clob": fixed("text"),
     "blob": fixed("blob"), "date": fixed("date"), "datetime": timed("timestamp"),
     "timestamp": timed("timestamp"), "time": timed("time"), "json": fixed("json"),
-    "uuid": fixed("uuid"), "": fixed("blob"),
+    "uuid": fixed("uuid"), "": fixed("text"),
 }
 
 LOGICAL_SQLITE: dict[str, LogicalRule] = {
-    **{kind: (lambda t: "INTEGER") for kind in INTEGER_KINDS},
+    **{kind: same("INTEGER") for kind in INTEGER_KINDS},
+    "uint64": same("NUMERIC"),  # above 2**63-1 SQLite would store a REAL
     "decimal": lambda t: f"DECIMAL({t.precision},{t.scale or 0})" if t.precision else "NUMERIC",
-    "money": lambda t: "DECIMAL(19,4)", "float32": lambda t: "REAL", "float64": lambda t: "REAL",
+    "money": same("DECIMAL(19,4)"), "float32": same("REAL"), "float64": same("REAL"),
     "char": lambda t: f"CHAR({t.length or 1})",
     "varchar": lambda t: f"VARCHAR({t.length})" if t.length else "TEXT",
-    "text": lambda t: "TEXT", "binary": lambda t: "BLOB", "varbinary": lambda t: "BLOB",
-    "blob": lambda t: "BLOB", "boolean": lambda t: "BOOLEAN", "date": lambda t: "DATE",
-    "time": lambda t: "TIME", "timestamp": lambda t: "DATETIME",
-    "timestamptz": lambda t: "DATETIME", "interval": lambda t: "TEXT", "json": lambda t: "JSON",
-    "document": lambda t: "JSON", "uuid": lambda t: "VARCHAR(36)", "enum": lambda t: "TEXT",
-    "set": lambda t: "TEXT", "array": lambda t: "TEXT", "bit": lambda t: "TEXT",
-    "year": lambda t: "INTEGER", "inet": lambda t: "TEXT", "geometry": lambda t: "BLOB",
-    "xml": lambda t: "TEXT",
+    "text": same("TEXT"), "citext": same("TEXT COLLATE NOCASE"), "binary": same("BLOB"),
+    "varbinary": same("BLOB"), "blob": same("BLOB"), "boolean": same("BOOLEAN"),
+    "date": same("DATE"), "time": same("TIME"), "timetz": same("TEXT"),
+    "timestamp": same("DATETIME"), "timestamptz": same("DATETIME"), "interval": same("TEXT"),
+    "json": same("JSON"), "document": same("JSON"), "uuid": same("VARCHAR(36)"),
+    "enum": same("TEXT"), "set": same("TEXT"), "array": same("JSON"), "bit": same("TEXT"),
+    "varbit": same("TEXT"), "year": same("INTEGER"), "inet": same("TEXT"),
+    "geometry": same("BLOB"), "xml": same("TEXT"),
 }
 
 # affinity rules, in SQLite's order, for declared names the table does not know
@@ -46,3 +55,13 @@ AFFINITY: tuple[tuple[str, NativeRule], ...] = (
     ("text", fixed("text")), ("blob", fixed("blob")), ("real", fixed("float64")),
     ("floa", fixed("float64")), ("doub", fixed("float64")),
 )
+
+
+def fallback(parsed: NativeType) -> NativeRule:
+    for needle, rule in AFFINITY:
+        if needle in parsed.name:
+            return rule
+    return fixed("decimal")  # NUMERIC affinity, unbounded
+
+
+SQLITE = Dialect("sqlite", NATIVE_SQLITE, LOGICAL_SQLITE, "sqlite", fallback)

@@ -1,0 +1,299 @@
+"""Identifier rules per target: case folding, reserved words, maximum length.
+
+sparkdms always quotes identifiers, so a reserved word or a mixed-case name works on
+every target; the assessment still lists reserved words, because every hand-written
+query against the target will have to quote them too.
+
+``Sparkdms.IdentifierCase`` decides the case of target names:
+  keep    (default, as AWS DMS) names keep the source's spelling
+  lower / upper
+  target  the target's own folding of unquoted names (PostgreSQL/Redshift lower,
+          Oracle/Db2 upper, others keep), so that users need not quote them
+
+Names longer than the target allows are truncated (bytes on PostgreSQL, characters
+elsewhere). Two names that become equal on the target -- after folding, truncation,
+or because the target compares them case-insensitively (MySQL columns, SQLite,
+SQL Server, Spark) -- stop the task before anything is written, naming both sources
+and the rename rule that fixes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sparkdms.catalog import Index
+from sparkdms.errors import TerminalError
+from sparkdms.plan import Plan, TablePlan
+
+PG_RESERVED = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+collate collation column concurrently constraint create cross current_catalog current_date
+current_role current_schema current_time current_timestamp current_user default deferrable desc
+distinct do else end except false fetch for foreign freeze from full grant group having ilike in
+initially inner intersect into is isnull join lateral leading left like limit localtime
+localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
+references returning right select session_user similar some symmetric system_user table
+tablesample then to trailing true union unique user using variadic verbose when where window with
+""".split())
+
+MYSQL_RESERVED = frozenset("""
+accessible add all alter analyze and as asc asensitive before between bigint binary blob both by
+call cascade case change char character check collate column condition constraint continue
+convert create cross cube cume_dist current_date current_time current_timestamp current_user
+cursor database databases day_hour day_microsecond day_minute day_second dec decimal declare
+default delayed delete dense_rank desc describe deterministic distinct distinctrow div double
+drop dual each else elseif empty enclosed escaped except exists exit explain false fetch
+first_value float float4 float8 for force foreign from fulltext function generated get grant
+group grouping groups having high_priority hour_microsecond hour_minute hour_second if ignore in
+index infile inner inout insensitive insert int int1 int2 int3 int4 int8 integer intersect
+interval into is iterate join json_table key keys kill lag last_value lateral lead leading leave
+left like limit linear lines load localtime localtimestamp lock long longblob longtext loop
+low_priority match maxvalue mediumblob mediumint mediumtext middleint minute_microsecond
+minute_second mod modifies natural not no_write_to_binlog nth_value ntile null numeric of offset
+on optimize option optionally or order out outer outfile over partition percent_rank precision
+primary procedure purge range rank read reads read_write real recursive references regexp
+release rename repeat replace require resignal restrict return returning revoke right rlike row
+rows row_number schema schemas second_microsecond select sensitive separator set show signal
+smallint spatial specific sql sqlexception sqlstate sqlwarning sql_big_result
+sql_calc_found_rows sql_small_result ssl starting stored straight_join system table terminated
+then tinyblob tinyint tinytext to trailing trigger true undo union unique unlock unsigned update
+usage use using utc_date utc_time utc_timestamp values varbinary varchar varcharacter varying
+virtual when where while window with write xor year_month zerofill
+""".split())
+
+SQLITE_RESERVED = frozenset("""
+abort action add after all alter always analyze and as asc attach autoincrement before begin
+between by cascade case cast check collate column commit conflict constraint create cross current
+current_date current_time current_timestamp database default deferrable deferred delete desc
+detach distinct do drop each else end escape except exclude exclusive exists explain fail filter
+first following for foreign from full generated glob group groups having if ignore immediate in
+index indexed initially inner insert instead intersect into is isnull join key last left like
+limit match materialized natural no not nothing notnull null nulls of offset on or order others
+outer over partition plan pragma preceding primary query raise range recursive references regexp
+reindex release rename replace restrict returning right rollback row rows savepoint select set
+table temp temporary then ties to transaction trigger unbounded union unique update using vacuum
+values view virtual when where window with without
+""".split())
+
+SQL92_RESERVED = frozenset("""
+absolute action add all allocate alter and any are as asc assertion at authorization avg begin
+between bit bit_length both by cascade cascaded case cast catalog char char_length character
+character_length check close coalesce collate collation column commit connect connection
+constraint constraints continue convert corresponding count create cross current current_date
+current_time current_timestamp current_user cursor date day deallocate dec decimal declare
+default deferrable deferred delete desc describe descriptor diagnostics disconnect distinct
+domain double drop else end escape except exception exec execute exists external extract false
+fetch first float for foreign found from full get global go goto grant group having hour identity
+immediate in indicator initially inner input insensitive insert int integer intersect interval
+into is isolation join key language last leading left level like local lower match max min
+minute module month names national natural nchar next no not null nullif numeric octet_length of
+on only open option or order outer output overlaps pad partial position precision prepare
+preserve primary prior privileges procedure public read real references relative restrict revoke
+right rollback rows schema scroll second section select session session_user set size smallint
+some space sql sqlcode sqlerror sqlstate substring sum system_user table temporary then time
+timestamp timezone_hour timezone_minute to trailing transaction translate translation trim true
+union unique unknown update upper usage user using value values varchar varying view when
+whenever where with work write year zone
+""".split())
+
+ORACLE_RESERVED = SQL92_RESERVED | frozenset("""
+access audit cluster comment compress exclusive file identified increment initial lock long
+maxextents minus mlslabel mode modify noaudit nocompress nowait number offline online pctfree
+prior raw rename resource row rowid rownum share start successful synonym sysdate uid validate
+varchar2
+""".split())
+
+SPARK_RESERVED = frozenset("""
+all and any as authorization both case cast check collate column constraint create cross
+current_date current_time current_timestamp current_user distinct else end escape except false
+fetch filter for foreign from full grant group having in inner intersect into is join lateral
+leading left like not null on only or order outer overlaps primary references right select
+session_user some table then time to trailing true union unique user using when where with
+""".split())
+
+
+@dataclass(frozen=True)
+class IdentRules:
+    max_length: int  # 0 = no practical limit
+    unit: str  # "bytes" | "chars"
+    fold: str  # how the target folds unquoted names: lower | upper | keep
+    reserved: frozenset[str]
+    ci_columns: bool = False  # column (and index) names compare case-insensitively
+    ci_tables: bool = False
+    invalid_chars: str = ""  # characters replaced by "_" in names
+
+
+RULES: dict[str, IdentRules] = {
+    "postgres": IdentRules(63, "bytes", "lower", PG_RESERVED),
+    "redshift": IdentRules(127, "bytes", "lower", PG_RESERVED, ci_columns=True, ci_tables=True),
+    "mysql": IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True),
+    "mariadb": IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True),
+    "sqlite": IdentRules(0, "chars", "keep", SQLITE_RESERVED, ci_columns=True, ci_tables=True),
+    "sqlserver": IdentRules(128, "chars", "keep", SQL92_RESERVED, ci_columns=True, ci_tables=True),
+    "oracle": IdentRules(128, "bytes", "upper", ORACLE_RESERVED),
+    "db2": IdentRules(128, "bytes", "upper", SQL92_RESERVED),
+    "delta": IdentRules(0, "chars", "keep", SPARK_RESERVED, ci_columns=True, ci_tables=False,
+                        invalid_chars=" ,;{}()\n\t="),
+    "parquet": IdentRules(0, "chars", "keep", SPARK_RESERVED, ci_columns=True),
+}
+DEFAULT_RULES = IdentRules(0, "chars", "keep", SQL92_RESERVED)
+
+CASES: dict[str, Callable[[str, IdentRules], str]] = {
+    "keep": lambda name, r: name,
+    "lower": lambda name, r: name.lower(),
+    "upper": lambda name, r: name.upper(),
+    "target": lambda name, r: {"lower": name.lower(), "upper": name.upper()}.get(r.fold, name),
+}
+
+
+class IdentifierError(TerminalError):
+    """Two source objects would get the same target name."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("identifier collision on the target: " + "; ".join(problems))
+        self.problems = problems
+
+
+def rules_for(engine: str) -> IdentRules:
+    return RULES.get(engine, DEFAULT_RULES)
+
+
+def truncate(name: str, rules: IdentRules) -> str:
+    if not rules.max_length:
+        return name
+    if rules.unit == "bytes":
+        return name.encode()[: rules.max_length].decode(errors="ignore")
+    return name[: rules.max_length]
+
+
+def too_long(name: str, rules: IdentRules) -> bool:
+    size = len(name.encode()) if rules.unit == "bytes" else len(name)
+    return bool(rules.max_length) and size > rules.max_length
+
+
+def fit(name: str, rules: IdentRules, case: str = "keep") -> str:
+    """Target spelling of a name: folded, invalid characters replaced, truncated."""
+    out = CASES[case](name, rules)
+    for ch in rules.invalid_chars:
+        out = out.replace(ch, "_")
+    return truncate(out, rules)
+
+
+def is_reserved(name: str, rules: IdentRules) -> bool:
+    return name.lower() in rules.reserved
+
+
+def unique_name(base: str, rules: IdentRules, taken: set[str], ci: bool = True) -> str:
+    """``base`` fitted to the length limit; if taken, a short hash keeps it unique."""
+    def key(n: str) -> str:
+        return n.lower() if ci else n
+
+    name = truncate(base, rules)
+    if key(name) not in taken:
+        taken.add(key(name))
+        return name
+    digest = hashlib.sha1(base.encode()).hexdigest()
+    for i in range(0, 32, 8):
+        tail = f"_{digest[i:i + 8]}"
+        room = (rules.max_length or len(base) + len(tail)) - len(tail)
+        candidate = truncate(base, replace(rules, max_length=room)) + tail if rules.max_length \
+            else base + tail
+        if key(candidate) not in taken:
+            taken.add(key(candidate))
+            return candidate
+    raise IdentifierError([f"cannot find a free name for {base!r}"])
+
+
+@dataclass
+class Finding:
+    kind: str  # collision | truncated | reserved | renamed
+    table: str  # source table
+    message: str
+    column: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "table": self.table, "column": self.column,
+                "message": self.message}
+
+
+@dataclass
+class _Names:
+    rules: IdentRules
+    ci: bool
+    seen: dict[str, str] = field(default_factory=dict)  # compare key -> first source
+
+    def claim(self, target: str, source: str) -> str | None:
+        key = target.lower() if self.ci else target
+        first = self.seen.setdefault(key, source)
+        return first if first != source else None
+
+
+def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
+               findings: list[Finding]) -> TablePlan:
+    renamed: dict[str, str] = {}
+    columns = []
+    names = _Names(rules, rules.ci_columns)
+    for c in tp.columns:
+        new = fit(c.target_name, rules, case)
+        if new != c.target_name:
+            renamed[c.target_name] = new
+            if too_long(CASES[case](c.target_name, rules), rules):
+                findings.append(Finding("truncated", tp.source_label, f"column {c.target_name!r} "
+                                        f"is longer than {rules.max_length} {rules.unit}: "
+                                        f"{new!r} on the target", c.source_name))
+        other = names.claim(new, c.target_name)
+        if other is not None:
+            findings.append(Finding("collision", tp.source_label, (
+                f"columns {other!r} and {c.target_name!r} of {tp.source_label} both become "
+                f"{new!r} on the target; add a rename transformation rule (rule-target column, "
+                f"rule-action rename) for one of them"), c.source_name))
+        if is_reserved(new, rules):
+            findings.append(Finding("reserved", tp.source_label, f"column {new!r} is a reserved "
+                                    "word on the target: queries must quote it", c.source_name))
+        columns.append(replace(c, target_name=new))
+
+    def remap(cols: Iterable[str]) -> tuple[str, ...]:
+        return tuple(renamed.get(c, c) for c in cols)
+
+    return replace(tp, target_name=fit(tp.target_name, rules, case), columns=tuple(columns),
+                   primary_key=remap(tp.primary_key),
+                   indexes=tuple(Index(i.name, remap(i.columns), i.unique) for i in tp.indexes))
+
+
+def apply_rules(plan: Plan, engine: str, case: str = "keep") -> tuple[Plan, list[Finding]]:
+    """Fit every target table and column name to the target's rules; report collisions,
+    truncations and reserved words (collisions are errors, see ``check``)."""
+    rules = rules_for(engine)
+    findings: list[Finding] = []
+    tables = []
+    schemas: dict[str, _Names] = {}
+    for tp in plan.tables:
+        fitted = _fit_table(tp, rules, case, findings)
+        if fitted.target_name != tp.target_name and too_long(CASES[case](tp.target_name, rules),
+                                                             rules):
+            findings.append(Finding("truncated", tp.source_label, f"table name {tp.target_name!r} "
+                                    f"is longer than {rules.max_length} {rules.unit}: "
+                                    f"{fitted.target_name!r} on the target"))
+        names = schemas.setdefault(fitted.target_schema, _Names(rules, rules.ci_tables))
+        other = names.claim(fitted.target_name, tp.source_label)
+        if other is not None:
+            findings.append(Finding("collision", tp.source_label, (
+                f"tables {other} and {tp.source_label} both become {fitted.target_label} on the "
+                "target; add a rename transformation rule (rule-target table) for one of them")))
+        if is_reserved(fitted.target_name, rules):
+            findings.append(Finding("reserved", tp.source_label, f"table {fitted.target_name!r} is "
+                                    "a reserved word on the target: queries must quote it"))
+        tables.append(fitted)
+    return replace(plan, tables=tuple(tables)), findings
+
+
+def check(plan: Plan, engine: str, case: str = "keep") -> Plan:
+    """``apply_rules``, raising IdentifierError when two names collide."""
+    fitted, findings = apply_rules(plan, engine, case)
+    collisions = [f.message for f in findings if f.kind == "collision"]
+    if collisions:
+        raise IdentifierError(collisions)
+    return fitted

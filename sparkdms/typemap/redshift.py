@@ -1,0 +1,64 @@
+"""Amazon Redshift types <-> logical types: PostgreSQL's tables plus Redshift's rows.
+
+https://docs.aws.amazon.com/redshift/latest/dg/c_Supported_data_types.html
+
+Differences from PostgreSQL: no ``bytea`` (``varbyte``, up to 1,024,000 bytes), no
+arrays/json/uuid/interval/inet columns (``super`` holds JSON and arrays; the others are
+text), ``varchar`` stops at 65,535 bytes and ``text`` means ``varchar(256)`` (so text is
+written as ``varchar(65535)``), decimals stop at 38 digits, no CHECK constraints.
+"""
+
+from __future__ import annotations
+
+from sparkdms.typemap import Dialect
+from sparkdms.typemap.postgres import LOGICAL_PG, NATIVE_PG
+from sparkdms.typemap.postgres import fallback as pg_fallback
+from sparkdms.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, set_length, sized
+from sparkdms.types import LType
+
+MAX_VARCHAR = 65535
+
+
+def _decimal(t: LType) -> str:
+    if t.precision is None:
+        return "numeric(38,10)"
+    scale = min(t.scale or 0, 37)
+    return f"numeric({min(max(t.precision, scale), 38)},{scale})"
+
+
+def _varchar(t: LType) -> str:
+    return f"character varying({min(t.length, MAX_VARCHAR)})" if t.length else \
+        f"character varying({MAX_VARCHAR})"
+
+
+def _varbyte(t: LType) -> str:
+    return f"varbyte({min(t.length, 1024000)})" if t.length else "varbyte(1024000)"
+
+
+NATIVE_REDSHIFT: dict[str, NativeRule] = {
+    **NATIVE_PG,
+    "super": fixed("json"), "varbyte": sized("varbinary"), "varbinary": sized("varbinary"),
+    "binary varying": sized("varbinary"), "geometry": fixed("geometry"),
+    "geography": fixed("geometry"), "hllsketch": fixed("text"),
+}
+
+LOGICAL_REDSHIFT: dict[str, LogicalRule] = {
+    **LOGICAL_PG,
+    "uint64": same("numeric(20,0)"), "decimal": _decimal,
+    "char": lambda t: f"character({min(t.length or 1, 4096)})" if (t.length or 1) <= 4096
+    else _varchar(t),
+    "varchar": _varchar, "text": same(f"character varying({MAX_VARCHAR})"),
+    "citext": same(f"character varying({MAX_VARCHAR})"),
+    "binary": _varbyte, "varbinary": _varbyte, "blob": _varbyte, "geometry": _varbyte,
+    "time": lambda t: frac("time", t, 6, 6), "timetz": lambda t: frac("timetz", t, 6, 6),
+    "interval": same("character varying(64)"), "json": same("super"), "document": same("super"),
+    "array": same("super"), "uuid": same("character(36)"), "xml": same(f"character varying({MAX_VARCHAR})"),
+    "inet": same("character varying(43)"),
+    "enum": lambda t: f"character varying({t.length or 255})",
+    "set": lambda t: f"character varying({min(set_length(t), MAX_VARCHAR)})",
+    "bit": lambda t: f"character varying({t.length or 1})",
+    "varbit": lambda t: f"character varying({t.length or MAX_VARCHAR})",
+}
+
+REDSHIFT = Dialect("redshift", NATIVE_REDSHIFT, LOGICAL_REDSHIFT, "redshift", pg_fallback,
+                   check_constraints=False)
