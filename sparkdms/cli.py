@@ -27,19 +27,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sparkdms.app import prepare, start_spark
     from sparkdms.execute import execute
     from sparkdms.report import print_summary
+    from sparkdms.validation.command import after_load, cmd_validate, load_hook
 
     prep = prepare(args.task)
+    if prep.task.settings["ValidationSettings.ValidationOnly"]:  # AWS DMS: no load, compare
+        return cmd_validate(args, prep)
     print(f"Task {prep.task.name}: {len(prep.plan.tables)} tables from "
           f"{prep.task.source.describe()} to {prep.task.target.describe()}", flush=True)
     for warning in prep.plan.warnings:
         print(f"  warning: {warning}")
     spark = start_spark(prep, args.master, _conf_pairs(args.conf))
-    report = execute(prep.task, prep.plan, prep.source, prep.target, spark)
+    validator = load_hook(prep, spark, args)  # EnableValidation: each table after its load
+    report = execute(prep.task, prep.plan, prep.source, prep.target, spark,
+                     after_table=validator.after_table if validator else None)
+    invalid = after_load(validator, report)
     print_summary(report, sys.stdout)
     if args.report:
         report.write_json(args.report)
         print(f"Report written to {args.report}")
-    return EXIT_OK if report.status == "succeeded" else EXIT_TABLE_FAILED
+    return EXIT_OK if report.status == "succeeded" and not invalid else EXIT_TABLE_FAILED
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -51,10 +57,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sparkdms.validation.command import cmd_validate as validate
+
+    return validate(args)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "run": ("run a task: discover, create, load in parallel, report", cmd_run),
     "plan": ("dry run: tables, columns, types, partitions and target DDL; writes nothing",
              cmd_plan),
+    "validate": ("compare source and target as they are now (ValidationOnly): counts, "
+                 "checksums per key range, differing rows; --out DIR writes Data Docs", cmd_validate),
 }
 
 

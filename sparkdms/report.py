@@ -107,9 +107,16 @@ def render_table(report: Report, extra_columns: tuple = ()) -> str:
     return "\n".join(lines)
 
 
+# shown when a table was validated (ValidationSettings.EnableValidation)
+VALIDATION_COLUMNS = (("Validation", lambda t: str(t.extra.get("ValidationState", ""))),
+                      ("Failed", lambda t: str(t.extra.get("ValidationFailedRecords", ""))))
+
+
 def print_summary(report: Report, out: TextIO) -> None:
     print("", file=out)
-    print(render_table(report), file=out)
+    validated = any(t.extra.get("ValidationState", "Not enabled") != "Not enabled"
+                    for t in report.tables)
+    print(render_table(report, VALIDATION_COLUMNS if validated else ()), file=out)
     for t in report.tables:
         if t.Error:
             print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.Error}", file=out)

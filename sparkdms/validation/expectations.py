@@ -1,0 +1,217 @@
+"""great-expectations on the target: one expectation suite per target table, generated
+from the source catalog and the plan (row count equals the source's, key unique and not
+null, NOT NULL columns without nulls, the planned column set and types), run on the
+target through a Spark DataFrame; Data Docs HTML when a directory is given."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from sparkdms.plan import TablePlan
+from sparkdms.types import spark_type
+
+_LOCK = threading.Lock()  # a great-expectations context is not thread-safe
+SITE = "sparkdms"
+
+
+def expectations(plan: TablePlan, source_rows: int, key: list[str],
+                 types: dict[str, str]) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    out: list[Any] = [
+        gxe.ExpectTableRowCountToEqual(value=source_rows),
+        gxe.ExpectTableColumnsToMatchSet(column_set=[c.target_name for c in plan.columns],
+                                         exact_match=True),
+    ]
+    if len(key) == 1:
+        out.append(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
+    elif key:
+        out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key)))
+    for col in plan.columns:
+        if col.target_name in key or not col.nullable:
+            out.append(gxe.ExpectColumnValuesToNotBeNull(column=col.target_name))
+    for col in plan.columns:
+        if col.target_name in types:
+            out.append(gxe.ExpectColumnValuesToBeOfType(column=col.target_name,
+                                                        type_=types[col.target_name]))
+    return out
+
+
+SQLALCHEMY = {"postgres": ("postgresql+psycopg", "sqlalchemy.dialects.postgresql.base"),
+              "mysql": ("mysql+pymysql", "sqlalchemy.dialects.mysql.base")}
+
+
+def sql_source(target: Any) -> tuple[str, str] | None:
+    """(SQLAlchemy URL, dialect module) of a relational target great-expectations can query,
+    or None (no SQLAlchemy, an endpoint given as a JDBC URL, an engine without a dialect)."""
+    family = getattr(target, "family", "")
+    e = getattr(target, "endpoint", None)
+    if family not in SQLALCHEMY or e is None or e.url or not e.host:
+        return None
+    try:
+        from sqlalchemy.engine import URL
+    except ImportError:
+        return None
+    driver, module = SQLALCHEMY[family]
+    url = URL.create(driver, username=e.user, password=e.password.reveal() if e.password else None,
+                     host=e.host, port=e.port or target.default_port, database=e.database)
+    return url.render_as_string(hide_password=False), module
+
+
+def sql_types(plan: TablePlan, module: str) -> dict[str, str]:
+    """The type each target column reflects as in SQLAlchemy when created as planned: the
+    rendered type on PostgreSQL (great-expectations compares text there), the class name
+    elsewhere (it compares classes)."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    out = {}
+    for col in plan.columns:
+        made = reflected(mod, col.target_type)
+        if made is not None:
+            out[col.target_name] = (str(made.compile(dialect=mod.dialect()))
+                                    if module.endswith("postgresql.base") else type(made).__name__)
+    return out
+
+
+def reflected(mod: Any, native: str) -> Any:
+    from sparkdms.types import parse_native
+
+    parsed = parse_native(native.lower())
+    cls = mod.ischema_names.get(native.lower()) or mod.ischema_names.get(parsed.name)
+    if cls is None:
+        return None
+    args = [int(a) for a in parsed.args if a.strip().isdigit()]
+    if cls.__name__ in ("TIMESTAMP", "TIME") and module_is_pg(mod):
+        tz = "with time zone" in parsed.suffix or parsed.name.endswith("tz")
+        return cls(timezone=tz, precision=args[0] if args else None)
+    try:
+        return cls(*args)
+    except TypeError:
+        return cls()
+
+
+def module_is_pg(mod: Any) -> bool:
+    return mod.__name__.endswith("postgresql.base")
+
+
+def planned_types(plan: TablePlan, target: Any) -> dict[str, str]:
+    """Spark type (class name) each target column has when created as planned: the planned
+    native DDL type read back through the target's type table."""
+    out = {}
+    for col in plan.columns:
+        ltype = col.ltype
+        if hasattr(target, "to_logical"):
+            try:
+                ltype = target.to_logical(col.target_type, plan.target_label, col.target_name)
+            except Exception:  # a type the target's table does not read back: use the plan's
+                ltype = col.ltype
+        out[col.target_name] = type(spark_type(ltype)).__name__
+    return out
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+
+
+class Expectations:
+    """One great-expectations context per task; tables are validated one at a time."""
+
+    def __init__(self, task_name: str, docs_dir: str | None = None) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        self.task_name, self.docs_dir = task_name, docs_dir
+        self.context: Any = None
+        self.count = 0
+
+    def warm(self) -> None:
+        """Import great-expectations and build the context in the background (seconds)."""
+        threading.Thread(target=self.start_locked, daemon=True, name="sdms-gx-warm").start()
+
+    def start_locked(self) -> None:
+        with _LOCK:
+            self.start()
+
+    def start(self) -> Any:
+        if self.context is None:
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            logging.getLogger("great_expectations").setLevel(logging.ERROR)
+            self.context = gx.get_context(mode="ephemeral")
+            self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            if self.docs_dir:
+                Path(self.docs_dir).mkdir(parents=True, exist_ok=True)
+                self.context.add_data_docs_site(site_name=SITE, site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                      "base_directory": str(Path(self.docs_dir).resolve())},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+        return self.context
+
+    def run(self, plan: TablePlan, source_rows: int, key: list[str], target: Any,
+            frame: Any) -> dict[str, Any]:
+        """Run the suite in the target database when it has a SQLAlchemy dialect (the checks
+        become SQL there), else on the target's Spark DataFrame (``frame()``)."""
+        import great_expectations as gx
+
+        sql = sql_source(target)
+        with _LOCK:
+            ctx = self.start()
+            self.count += 1
+            name = safe_name(f"{self.task_name}.{plan.target_label}.{self.count}")
+            if sql is not None:
+                url, module = sql
+                types = sql_types(plan, module)
+                asset = ctx.data_sources.add_sql(name, connection_string=url).add_table_asset(
+                    plan.target_label, table_name=plan.target_name,
+                    schema_name=plan.target_schema or None)
+                batch = asset.add_batch_definition_whole_table("whole table")
+                params: dict[str, Any] = {}
+            else:
+                types = planned_types(plan, target)
+                asset = ctx.data_sources.add_spark(name).add_dataframe_asset(plan.target_label)
+                batch = asset.add_batch_definition_whole_dataframe("whole table")
+                params = {"dataframe": frame()}
+            suite = ctx.suites.add(gx.ExpectationSuite(name=safe_name(plan.target_label),
+                                                       expectations=expectations(plan, source_rows,
+                                                                                 key, types)))
+            definition = ctx.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=suite))
+            actions = ([gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE])]
+                       if self.docs_dir else [])
+            checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+                name=name, validation_definitions=[definition], actions=actions))
+            result = checkpoint.run(batch_parameters=params or None)
+            ctx.suites.delete(suite.name)  # the next run of the same table name adds it again
+            out = summary(result, self.docs_dir)
+        out["ran_on"] = "target database (SQL)" if sql is not None else "Spark DataFrame of the target"
+        return out
+
+
+def summary(result: Any, docs_dir: str | None) -> dict[str, Any]:
+    runs = list(result.run_results.values())
+    results = [r for run in runs for r in run.results]
+    failed = [describe(r) for r in results if not r.success]
+    out: dict[str, Any] = {"success": bool(result.success), "evaluated": len(results),
+                           "failed": failed}
+    if docs_dir:
+        out["data_docs"] = str(Path(docs_dir).resolve() / "index.html")
+    return out
+
+
+def describe(r: Any) -> str:
+    cfg = r.expectation_config
+    args = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_list", "value", "type_")}
+    text = f"{cfg.type}({', '.join(f'{k}={v}' for k, v in args.items())})"
+    res = r.result or {}
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        return f"{text}: error {r.exception_info.get('exception_message')}"
+    if res.get("unexpected_count") is not None:
+        sample = (res.get("partial_unexpected_list") or [])[:3]
+        return f"{text}: {res['unexpected_count']} unexpected, e.g. {sample}"
+    return f"{text}: observed {res.get('observed_value')}"
