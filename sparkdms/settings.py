@@ -58,10 +58,6 @@ SETTINGS: dict[str, Setting] = {
     # its Data Docs HTML goes ("" = none)
     "Sparkdms.ValidationExpectations": Setting(bool, True),
     "Sparkdms.ValidationDataDocs": Setting(str, ""),
-    # validation (sparkdms/validation): a great-expectations suite per table, and where
-    # its Data Docs HTML goes ("" = none)
-    "Sparkdms.ValidationExpectations": Setting(bool, True),
-    "Sparkdms.ValidationDataDocs": Setting(str, ""),
     "ErrorBehavior.DataTruncationErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.DataErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.TableErrorPolicy": _enum("SUSPEND_TABLE", ("SUSPEND_TABLE", "STOP_TASK")),
