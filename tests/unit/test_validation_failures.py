@@ -1,0 +1,65 @@
+"""Failure records in AWS DMS's shape, the JSON-lines fallback, and the generated
+great-expectations suite."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from sparkdms.catalog import Column, Table
+from sparkdms.plan import ColumnPlan, TablePlan
+from sparkdms.types import LType
+from sparkdms.validation.compare import Difference
+from sparkdms.validation.expectations import expectations, sql_types
+from sparkdms.validation.failures import COLUMNS, FailureSink, rows_for
+
+
+def test_rows_have_aws_columns_and_json_key_and_details():
+    diffs = [Difference("RECORD_DIFF", {"id": "7"}, {"amount": {"source": "1", "target": "2"}}),
+             Difference("MISSING_TARGET", {"id": "8"}, {"source": {"id": "8", "name": "Zoë"}})]
+    rows = rows_for("task1", "public", "orders", diffs)
+    d = rows[0].as_dict()
+    assert list(d) == list(COLUMNS)
+    assert d["KEY_TYPE"] == "Row" and json.loads(d["KEY"]) == {"id": "7"}
+    assert json.loads(d["DETAILS"]) == {"amount": {"source": "1", "target": "2"}}
+    assert "Zoë" in rows[1].details  # unicode kept readable
+
+
+def test_targets_without_tables_get_a_jsonl_file(tmp_path):
+    path = tmp_path / "f.jsonl"
+    sink = FailureSink(SimpleNamespace(engine="s3"), None, path)
+    rows = rows_for("t", "s", "x", [Difference("MISSING_SOURCE", {"id": "1"}, {})] * 2)
+    assert sink.write(None, rows, "s", "x", "t") == f"file {path}"
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [x["FAILURE_TYPE"] for x in lines] == ["MISSING_SOURCE"] * 2
+
+
+def plan() -> TablePlan:
+    cols = [Column("id", "bigint", LType("int64"), False), Column("a", "numeric(12,2)",
+            LType("decimal", precision=12, scale=2), False), Column("t", "text", LType("text"))]
+    src = Table("public", "x", tuple(cols), ("id",))
+    natives = {"id": "bigint", "a": "numeric(12,2)", "t": "timestamp(3) without time zone"}
+    return TablePlan(src, "public", "x", tuple(ColumnPlan(c.name, c, c.ltype, natives[c.name],
+                                                          c.nullable) for c in cols), ("id",))
+
+
+def test_suite_from_the_plan():
+    suite = expectations(plan(), 42, ["id"], {"id": "BIGINT"})
+    kinds = [(type(e).__name__, getattr(e, "column", None)) for e in suite]
+    assert kinds == [("ExpectTableRowCountToEqual", None), ("ExpectTableColumnsToMatchSet", None),
+                     ("ExpectColumnValuesToBeUnique", "id"), ("ExpectColumnValuesToNotBeNull", "id"),
+                     ("ExpectColumnValuesToNotBeNull", "a"), ("ExpectColumnValuesToBeOfType", "id")]
+    assert suite[0].value == 42
+    compound = expectations(plan(), 1, ["id", "a"], {})
+    assert type(compound[2]).__name__ == "ExpectCompoundColumnsToBeUnique"
+
+
+def test_planned_types_as_sqlalchemy_reflects_them():
+    pg = sql_types(plan(), "sqlalchemy.dialects.postgresql.base")
+    assert pg == {"id": "BIGINT", "a": "NUMERIC(12, 2)", "t": "TIMESTAMP(3) WITHOUT TIME ZONE"}
+    p = plan()
+    my_plan = TablePlan(p.source, "db", "x", tuple(
+        ColumnPlan(c.target_name, c.source, c.ltype, n) for c, n in
+        zip(p.columns, ("bigint", "decimal(12,2)", "datetime(3)"), strict=True)))
+    assert sql_types(my_plan, "sqlalchemy.dialects.mysql.base") == {
+        "id": "BIGINT", "a": "DECIMAL", "t": "DATETIME"}
