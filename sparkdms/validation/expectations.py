@@ -46,6 +46,10 @@ SQLALCHEMY = {"postgres": ("postgresql+psycopg", "sqlalchemy.dialects.postgresql
               "mysql": ("mysql+pymysql", "sqlalchemy.dialects.mysql.base")}
 
 
+# what an engine's catalog reports where it differs from the DDL it was given
+REFLECTS_AS = {("mariadb", "json"): "LONGTEXT"}  # MariaDB's JSON is LONGTEXT with a check
+
+
 def sql_source(target: Any) -> tuple[str, str] | None:
     """(SQLAlchemy URL, dialect module) of a relational target great-expectations can query,
     or None (no SQLAlchemy, an endpoint given as a JDBC URL, an engine without a dialect)."""
@@ -63,7 +67,7 @@ def sql_source(target: Any) -> tuple[str, str] | None:
     return url.render_as_string(hide_password=False), module
 
 
-def sql_types(plan: TablePlan, module: str) -> dict[str, str]:
+def sql_types(plan: TablePlan, module: str, engine: str = "") -> dict[str, str]:
     """The type each target column reflects as in SQLAlchemy when created as planned: the
     rendered type on PostgreSQL (great-expectations compares text there), the class name
     elsewhere (it compares classes)."""
@@ -73,7 +77,10 @@ def sql_types(plan: TablePlan, module: str) -> dict[str, str]:
     out = {}
     for col in plan.columns:
         made = reflected(mod, col.target_type)
-        if made is not None:
+        alias = REFLECTS_AS.get((engine, col.target_type.lower()))
+        if alias:
+            out[col.target_name] = alias
+        elif made is not None:
             out[col.target_name] = (str(made.compile(dialect=mod.dialect()))
                                     if module.endswith("postgresql.base") else type(made).__name__)
     return out
@@ -166,7 +173,7 @@ class Expectations:
             name = safe_name(f"{self.task_name}.{plan.target_label}.{self.count}")
             if sql is not None:
                 url, module = sql
-                types = sql_types(plan, module)
+                types = sql_types(plan, module, getattr(target, "engine", ""))
                 asset = ctx.data_sources.add_sql(name, connection_string=url).add_table_asset(
                     plan.target_label, table_name=plan.target_name,
                     schema_name=plan.target_schema or None)
