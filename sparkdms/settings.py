@@ -48,7 +48,7 @@ SETTINGS: dict[str, Setting] = {
     "ControlTablesSettings.ControlSchema": Setting(str, ""),
     "ValidationSettings.EnableValidation": Setting(bool, False),
     "ValidationSettings.ValidationOnly": Setting(bool, False),
-    "ValidationSettings.PartitionSize": _int(10000, 1),
+    "ValidationSettings.PartitionSize": _int(1000, 1),  # rows per first checksum range
     "ValidationSettings.ThreadCount": _int(5, 1),
     "ValidationSettings.FailureMaxCount": _int(10000, 0),
     "ValidationSettings.TableFailureMaxCount": _int(1000, 0),

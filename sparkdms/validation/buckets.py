@@ -11,12 +11,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-MAX_FILTER_ITEMS = 400  # ranges or bucket ids per query
+MAX_FILTER_ITEMS = 2000  # bucket ids per query (databases hash long IN lists)
 
 
 @dataclass(frozen=True)
 class RangeFilter:
-    ranges: tuple[tuple[int, int], ...]  # inclusive, sorted, disjoint
+    """Rows whose key falls in the given buckets of width ``width`` from ``lo``. Rendered as
+    ``key BETWEEN first AND last AND (key - lo) / width IN (...)``: an index range scan when
+    the buckets are close together, one hashed look-up per row when they are spread."""
+
+    lo: int
+    width: int
+    buckets: tuple[int, ...]  # sorted
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.lo + self.buckets[0] * self.width, self.lo + (self.buckets[-1] + 1) * self.width - 1
+
+    @property
+    def ranges(self) -> tuple[tuple[int, int], ...]:
+        return merge([(self.lo + b * self.width, self.lo + (b + 1) * self.width - 1)
+                      for b in self.buckets])
+
+    def holds(self, key: int) -> bool:
+        return (key - self.lo) // self.width in set(self.buckets) and key >= self.lo
 
 
 @dataclass(frozen=True)
@@ -56,8 +74,7 @@ class Ranges:
         return self.width > 1
 
     def only(self, buckets: list[int]) -> list[RangeFilter]:
-        spans = merge([self.span(b) for b in buckets])
-        return [RangeFilter(tuple(c)) for c in chunks(list(spans))]
+        return [RangeFilter(self.lo, self.width, tuple(c)) for c in chunks(sorted(buckets))]
 
     def split(self, buckets: list[int], factor: int) -> list[Ranges]:
         width = max(1, math.ceil(self.width / factor))

@@ -88,8 +88,10 @@ class SqlSide(Side):
             return []
         if isinstance(where, RangeFilter):
             k, lit = self.r.key_number, self.connector.literal
-            return ["(" + " OR ".join(f"{k} BETWEEN {lit(a)} AND {lit(z)}" if a != z else f"{k} = {lit(a)}"
-                                      for a, z in where.ranges) + ")"]
+            (a, z), ids = where.span, ", ".join(str(int(b)) for b in where.buckets)
+            bucket = self.d.intdiv(f"({k} - {lit(where.lo)})", lit(where.width))
+            return [f"{k} BETWEEN {lit(a)} AND {lit(z)}",
+                    *([] if len(where.buckets) == 1 else [f"{bucket} IN ({ids})"])]
         ids = ", ".join(str(int(b)) for b in where.buckets)
         return [f"MOD({self.r.key_hash}, {int(where.modulus)}) IN ({ids})"]
 
@@ -180,7 +182,9 @@ class SparkSide(Side):
         if where is None:
             return None
         if isinstance(where, RangeFilter):
-            return " OR ".join(f"sdms_kn BETWEEN {a} AND {z}" for a, z in where.ranges)
+            (a, z), ids = where.span, ", ".join(str(int(b)) for b in where.buckets)
+            return (f"sdms_kn BETWEEN {a} AND {z} AND "
+                    f"(sdms_kn - {int(where.lo)}) div {int(where.width)} IN ({ids})")
         ids = ", ".join(str(int(b)) for b in where.buckets)
         return f"pmod({self.key_hash_col()}, {int(where.modulus)}) IN ({ids})"
 

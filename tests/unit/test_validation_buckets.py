@@ -27,8 +27,12 @@ def test_first_level_sizes():
 def test_range_split_restricts_to_the_differing_buckets():
     level = Ranges(1, 10_000)
     assert level.span(0) == (1, 10_000) and level.span(3) == (30_001, 40_000)
-    [child] = level.split([3, 4, 9], 32)
-    assert child == Ranges(1, 313, RangeFilter(((30_001, 50_000), (90_001, 100_000))))
+    [child] = level.split([9, 3, 4], 32)
+    assert child == Ranges(1, 313, RangeFilter(1, 10_000, (3, 4, 9)))
+    assert child.within.ranges == ((30_001, 50_000), (90_001, 100_000))
+    assert child.within.span == (30_001, 100_000)
+    assert [k for k in (30_000, 30_001, 50_000, 50_001, 90_001, 100_000, 100_001)
+            if child.within.holds(k)] == [30_001, 50_000, 90_001, 100_000]
     assert Ranges(1, 1).can_split(0) is False
 
 
@@ -43,4 +47,5 @@ def test_filters_are_chunked():
     many = list(range(0, 3 * MAX_FILTER_ITEMS * 2, 2))  # not adjacent: one range each
     parts = Ranges(0, 1).only(many)
     assert len(parts) == 3 and sum(len(p.ranges) for p in parts) == len(many)
+    assert [b for p in parts for b in p.buckets] == many
     assert len(Hashes(10**6).only(many)) == 3

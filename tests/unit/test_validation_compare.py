@@ -53,8 +53,7 @@ class MemorySide(Side):
         if where is None:
             return True
         if isinstance(where, RangeFilter):
-            k = int(row[self.key[0]])
-            return any(a <= k <= z for a, z in where.ranges)
+            return where.holds(int(row[self.key[0]]))
         assert isinstance(where, ModFilter)
         return self.key_hash(row) % where.modulus in where.buckets
 
