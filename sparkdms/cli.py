@@ -63,12 +63,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate(args)
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from sparkdms.app import prepare
+    from sparkdms.convert import render
+
+    prep = prepare(args.task, with_partitions=False, check_target=False)
+    text = render(prep.plan, prep.target, prep.task.settings, prep.task.name)
+    if args.out:
+        from pathlib import Path
+
+        Path(args.out).write_text(text)
+        print(f"Target DDL for {len(prep.plan.tables)} table(s) written to {args.out}")
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from sparkdms.assess import assess, print_summary, write
+
+    result = assess(args.task)
+    print(print_summary(result))
+    if args.out:
+        json_path, html_path = write(result, args.out)
+        print(f"Assessment written to {json_path} and {html_path}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "run": ("run a task: discover, create, load in parallel, report", cmd_run),
     "plan": ("dry run: tables, columns, types, partitions and target DDL; writes nothing",
              cmd_plan),
     "validate": ("compare source and target as they are now (ValidationOnly): counts, "
                  "checksums per key range, differing rows; --out DIR writes Data Docs", cmd_validate),
+    "convert": ("target DDL the run would create (tables, keys, indexes, FKs); --out FILE",
+                cmd_convert),
+    "assess": ("premigration assessment: types, lossy conversions, keys, names, sampled data, "
+               "views/triggers/routines; --out FILE.json (+ .html beside it)", cmd_assess),
 }
 
 

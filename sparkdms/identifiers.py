@@ -19,8 +19,10 @@ and the rename rule that fixes it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -290,9 +292,27 @@ def apply_rules(plan: Plan, engine: str, case: str = "keep") -> tuple[Plan, list
     return replace(plan, tables=tuple(tables)), findings
 
 
+_collect: ContextVar[list[Finding] | None] = ContextVar("sdms_identifier_findings", default=None)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Finding]]:
+    """Plan without stopping at collisions: every finding is recorded (the assessment)."""
+    found: list[Finding] = []
+    token = _collect.set(found)
+    try:
+        yield found
+    finally:
+        _collect.reset(token)
+
+
 def check(plan: Plan, engine: str, case: str = "keep") -> Plan:
     """``apply_rules``, raising IdentifierError when two names collide."""
     fitted, findings = apply_rules(plan, engine, case)
+    collector = _collect.get()
+    if collector is not None:
+        collector.extend(findings)
+        return fitted
     collisions = [f.message for f in findings if f.kind == "collision"]
     if collisions:
         raise IdentifierError(collisions)

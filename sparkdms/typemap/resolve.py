@@ -197,7 +197,8 @@ def _decimal_guard(r: Resolved, table: Table, col: Column, target: Any) -> Resol
 def key_columns(table: Table) -> dict[str, int]:
     """column -> the most columns of any key (PK, unique, index) it belongs to."""
     out: dict[str, int] = {}
-    keys = [table.primary_key, *(i.columns for i in table.indexes)]
+    keys = [table.primary_key, *(i.columns for i in table.indexes),
+            *(fk.columns for fk in table.foreign_keys)]
     for cols in keys:
         for c in cols:
             out[c] = max(out.get(c, 0), len(cols))
@@ -216,7 +217,10 @@ def _mysql_key_lob(r: Resolved, table: Table, col: Column, target: Any) -> Resol
     if base.endswith("blob"):
         return Resolved(LType("varbinary", length=chars * 4), f"varbinary({chars * 4})",
                         r.expression, r.override)
-    return Resolved(LType("varchar", length=chars), f"varchar({chars})", r.expression, r.override)
+    collate = r.target_type[r.target_type.lower().find(" collate "):] \
+        if " collate " in r.target_type.lower() else ""
+    return Resolved(LType("varchar", length=chars), f"varchar({chars}){collate}", r.expression,
+                    r.override)
 
 
 ADAPTERS = {"mysql": (_mysql_bit, _decimal_guard, _mysql_key_lob)}

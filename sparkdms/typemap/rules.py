@@ -67,7 +67,7 @@ def set_length(t: LType) -> int:
 
 def frac(name: str, t: LType, limit: int = 6, default: int | None = None) -> str:
     """``time(3)``; the precision is capped at what the target keeps; ``default`` prints bare."""
-    p = t.precision
-    if p is None or p == default:
+    if t.precision is None:
         return name
-    return f"{name}({min(p, limit)})"
+    p = min(t.precision, limit)
+    return name if p == default else f"{name}({p})"
