@@ -466,8 +466,18 @@ def _rows(source: Any, spec: tuple[str, int] | None, schema: str) -> list[tuple]
     return source.query(sql, (schema,) * n)
 
 
-def convert_view(definition: str, source_engine: str, target_engine: str) -> str:
-    """The view's query in the target dialect; raises on what sqlglot cannot carry."""
+# functions sqlglot writes out unchanged although the target has no such function
+NOT_ON_TARGET: dict[str, tuple[str, ...]] = {
+    "mysql": ("GenerateSeries", "Explode", "Unnest", "ArrayAgg", "ToTsvector"),
+    "sqlite": ("GenerateSeries", "Explode", "Unnest", "ArrayAgg"),
+}
+
+
+def convert_view(definition: str, source_engine: str, target_engine: str,
+                 names: dict[tuple[str, str], tuple[str, str]] | None = None,
+                 schema: str = "") -> tuple[str, list[str]]:
+    """The view's query in the target dialect, tables renamed to their target names, and
+    the functions that may not exist on the target; raises where sqlglot cannot carry it."""
     import sqlglot
     from sqlglot import exp
 
@@ -478,19 +488,33 @@ def convert_view(definition: str, source_engine: str, target_engine: str) -> str
     tree = sqlglot.parse_one(definition.strip().rstrip(";"), read=read)
     if isinstance(tree, exp.Create):
         tree = tree.expression
-    return tree.sql(dialect=write, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    for table in tree.find_all(exp.Table):
+        hit = (names or {}).get((table.db or schema, table.name))
+        if hit is not None:
+            table.set("db", exp.to_identifier(hit[0]) if hit[0] else None)
+            table.set("this", exp.to_identifier(hit[1]))
+    family = {"mariadb": "mysql"}.get(target_engine, target_engine)
+    doubtful = sorted({f.name.upper() if isinstance(f, exp.Anonymous) else type(f).__name__
+                       for f in tree.find_all(exp.Func)
+                       if isinstance(f, exp.Anonymous)
+                       or type(f).__name__ in NOT_ON_TARGET.get(family, ())})
+    sql = tree.sql(dialect=write, pretty=True, identify=True,
+                   unsupported_level=sqlglot.ErrorLevel.RAISE)
+    return sql, doubtful
 
 
 def view_items(source: Any, target: Any, schemas: list[str], plan: Plan,
                assessment: Assessment) -> None:
     by_source = {(t.source.schema, t.source.name): t for t in plan.tables}
+    names = {k: (t.target_schema, t.target_name) for k, t in by_source.items()}
     for schema in schemas:
         for s, name, definition in _rows(source, VIEWS_SQL.get(source.family), schema):
             label = f"{s}.{name}"
             where = by_source.get((s, name))
             target_name = where.target_label if where else label
             try:
-                sql = convert_view(definition or "", source.engine, target.engine)
+                sql, doubtful = convert_view(definition or "", source.engine, target.engine,
+                                             names, s)
             except Exception as err:
                 assessment.objects.append(Item(
                     "view", "warning", "medium", f"view {label}: sqlglot could not convert its "
@@ -500,6 +524,13 @@ def view_items(source: Any, target: Any, schemas: list[str], plan: Plan,
             assessment.converted_views.append({"source": label, "target": target_name,
                                                "sql": sql})
             loaded = " (its rows are also loaded as a table)" if where else ""
+            if doubtful:
+                assessment.objects.append(Item(
+                    "view", "warning", "medium", f"view {label} converted to {target.engine}"
+                    f"{loaded}, but uses {', '.join(doubtful)}, which {target.engine} may not "
+                    "have", label, action="check those functions, then create the view from "
+                    "converted_views"))
+                continue
             assessment.objects.append(Item(
                 "view", "info", "simple", f"view {label} converted to {target.engine}{loaded}; "
                 "review and create it after the load", label,

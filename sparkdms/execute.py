@@ -93,7 +93,8 @@ def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float =
 
 
 def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
-            out: TextIO = sys.stdout, after_table: TableHook | None = None) -> Report:
+            out: TextIO | None = None, after_table: TableHook | None = None) -> Report:
+    out = out or sys.stdout  # looked up per call: a captured stdout may have been replaced
     report = new_report(plan)
     ctx = Context(task, plan, source, target, spark, uuid.uuid4().hex[:16], out, threading.Event())
     target.bind(spark)

@@ -295,7 +295,7 @@ class ObjectSql:
 
 class PgSql(ObjectSql):
     def identity(self, tp: TablePlan, col: ColumnPlan) -> tuple[str, ...] | str:
-        if col.nullable:
+        if col.nullable and col.target_name not in tp.primary_key:
             return "identity needs a NOT NULL column"
         t, q = self.table(tp), self.c.quote(col.target_name)
         past = (f"SELECT setval(pg_get_serial_sequence({self.c.literal(t)}, "
