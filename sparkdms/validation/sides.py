@@ -48,6 +48,7 @@ def render(dialect: Dialect, specs: list[ColumnSpec], values: list[str], key: li
 class Side(ABC):
     role: str
     method: str
+    span: tuple[int, int] | None = None
 
     @abstractmethod
     def count(self) -> int: ...
@@ -119,12 +120,15 @@ class SqlSide(Side):
 
     # -- questions ---------------------------------------------------------------------
     def count(self) -> int:
-        return int(self.run(f"SELECT COUNT(*) FROM {self.table}{self.where()}")[0][0])
+        k = self.r.key_number
+        extra = f", MIN({k}), MAX({k})" if k is not None else ""
+        row = self.run(f"SELECT COUNT(*){extra} FROM {self.table}{self.where()}")[0]
+        self.span = (int(row[1]), int(row[2])) if k is not None and row[1] is not None else None
+        return int(row[0])
 
     def bounds(self) -> tuple[int, int] | None:
-        k = self.r.key_number
-        lo, hi = self.run(f"SELECT MIN({k}), MAX({k}) FROM {self.table}{self.where()}")[0]
-        return None if lo is None else (int(lo), int(hi))
+        """Smallest and largest integer key (known after ``count``)."""
+        return self.span
 
     def aggregate(self, bucketing: Bucketing) -> Aggregates:
         inner = (f"SELECT {self.bucket_sql(bucketing)} AS sdms_b, {self.r.row_hash} AS sdms_h "
@@ -198,11 +202,14 @@ class SparkSide(Side):
         return self.frame if expr is None else self.frame.where(expr)
 
     def count(self) -> int:
-        return int(self.frame.count())
+        if self.r.key_number is None:
+            return int(self.frame.count())
+        n, lo, hi = self.frame.selectExpr("count(1)", "min(sdms_kn)", "max(sdms_kn)").collect()[0]
+        self.span = None if lo is None else (int(lo), int(hi))
+        return int(n)
 
     def bounds(self) -> tuple[int, int] | None:
-        row = self.frame.selectExpr("min(sdms_kn)", "max(sdms_kn)").collect()[0]
-        return None if row[0] is None else (int(row[0]), int(row[1]))
+        return self.span
 
     def aggregate(self, bucketing: Bucketing) -> Aggregates:
         if isinstance(bucketing, Ranges):

@@ -190,3 +190,135 @@ def test_mariadb_to_pg_validates_then_finds_faults(pg_db, my_db, spark, tmp_path
                    ("RECORD_DIFF", "2"): {"created_tz", "payload", "f", "code"},
                    ("MISSING_TARGET", "1000"): set()}
     assert code == 1 and report["tables"][0]["ValidationFailedRecords"] == 3
+
+
+def sides_of(task: Path, spark) -> tuple:
+    """The source table of ``task`` rendered both in its database's SQL and in Spark."""
+    from sparkdms.app import prepare
+    from sparkdms.validation.canon import sql_dialect
+    from sparkdms.validation.columns import Options, table_columns
+    from sparkdms.validation.runner import Validator, spark_values, sql_values
+    from sparkdms.validation.sides import SPARK, SparkSide, SqlSide, render
+
+    prep = prepare(task)
+    tp = prep.plan.tables[0]
+    cols = table_columns(tp, tp.source, Options())
+    specs = [s for s in cols.columns if s.family != "json"]  # JSON never mixes SQL and Spark
+    dialect = sql_dialect(prep.source)
+    sql = SqlSide("source", prep.source, dialect, prep.source.qualify(tp.source.schema, tp.source.name),
+                  [], render(dialect, specs, sql_values(dialect, specs, "source"), ["id"], "range",
+                             dialect.quote("id")))
+    frame = Validator(prep.task, prep.plan, prep.source, prep.target, spark).source_frame(tp)
+    spk = SparkSide("source", frame, render(SPARK, specs, spark_values(frame, specs, "source", tp),
+                                            ["id"], "range", SPARK.quote("id")))
+    return specs, sql, spk
+
+
+def assert_same_canonical_text(specs, a, b) -> None:
+    ha, hb = dict(a.hashes(None)), dict(b.hashes(None))
+    assert ha.keys() == hb.keys()
+    differ = sorted(k for k in ha if ha[k] != hb[k])
+    if differ:  # name the column and both renderings
+        va, vb = a.values(None, differ[:5]), b.values(None, differ[:5])
+        cols = {(k, s.name, x, y) for k in differ[:5]
+                for s, x, y in zip(specs, va[k], vb[k], strict=True) if x != y}
+        raise AssertionError(f"{len(differ)} rows render differently: {sorted(cols)[:10]}")
+
+
+def test_sql_and_spark_render_the_same_canonical_text(pg_db, my_db, spark, tmp_path):
+    """The checksums of one side may come from its database and of the other from Spark:
+    both must render every value to the same text (PostgreSQL and MariaDB tables)."""
+    with pg_connect(pg_db) as conn:
+        conn.execute(PG_KINDS)
+        conn.execute(PG_ROWS)
+    pg_task = write_task(tmp_path, pg_db, my_db, [selection("public")], name="pgside")
+    assert_same_canonical_text(*sides_of(pg_task, spark))
+    with my_connect(my_db) as conn, conn.cursor() as cur:
+        cur.execute("SET time_zone = '+00:00'")
+        cur.execute(MY_KINDS)
+        cur.executemany(f"INSERT INTO kinds VALUES ({', '.join(['%s'] * 18)})", MY_ROWS)
+        conn.commit()
+    my_task = write_task(tmp_path, my_db, pg_db, [selection(my_db["database"])], name="myside")
+    assert_same_canonical_text(*sides_of(my_task, spark))
+
+
+PG_KEYS = """
+CREATE TABLE public.nokey (a integer, b text);
+INSERT INTO public.nokey SELECT g % 50, 'v' || (g % 7) FROM generate_series(1, 3000) g;
+CREATE TABLE public.pair (k text, n integer, v numeric(10,3), PRIMARY KEY (k, n));
+INSERT INTO public.pair SELECT 'key ' || (g % 97), g, g / 3.0 FROM generate_series(1, 3000) g;
+"""
+
+
+def test_tables_without_key_and_with_a_composite_key(pg_db, spark, tmp_path):
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(PG_KEYS)
+        conn.execute(f'CREATE DATABASE "{pg_db["database"]}_dst"')
+    dst = {**pg_db, "database": f"{pg_db['database']}_dst"}
+    task = write_task(tmp_path, pg_db, dst, [selection("public")], VALIDATE, name="keys")
+    code, report = run("run", task, tmp_path)
+    by = {t["TableName"]: t for t in report["tables"]}
+    assert code == 0, by
+    assert by["nokey"]["ValidationState"] == "No primary key"
+    assert "same multiset of rows" in by["nokey"]["ValidationStateDetails"]
+    assert by["pair"]["ValidationState"] == "Validated"
+    assert "hash buckets of key k, n" in by["pair"]["ValidationMethod"]
+
+    with pg_connect(dst) as conn:
+        conn.execute("DELETE FROM public.nokey WHERE ctid = (SELECT min(ctid) FROM public.nokey "
+                     "WHERE a = 7)")  # one of 60 identical rows
+        conn.execute("UPDATE public.nokey SET b = 'changed' WHERE ctid = (SELECT min(ctid) "
+                     "FROM public.nokey WHERE a = 8)")
+        conn.execute("UPDATE public.pair SET v = v + 0.001 WHERE k = 'key 5' AND n = 5")
+        conn.execute("DELETE FROM public.pair WHERE k = 'key 6' AND n = 6")
+    # ValidationOnly: `run` loads nothing and compares what is there
+    only = write_task(tmp_path, pg_db, dst, [selection("public")],
+                      {"ValidationSettings": {"ValidationOnly": True}}, name="keys")
+    code, report = run("run", only, tmp_path, "--out", str(tmp_path / "docs"))
+    by = {t["TableName"]: t for t in report["tables"]}
+    assert code == 1 and by["pair"]["FullLoadRows"] == 0
+    assert (tmp_path / "docs" / "index.html").exists()  # great-expectations Data Docs
+    assert by["nokey"]["ValidationState"] == "No primary key"
+    kinds = sorted((f["FAILURE_TYPE"], f["KEY"]["row"]["a"], f["KEY"]["row"]["b"])
+                   for f in by["nokey"]["ValidationFailures"])
+    assert kinds == [("MISSING_SOURCE", "8", "changed"), ("MISSING_TARGET", "7", "v0"),
+                     ("MISSING_TARGET", "8", "v1")]
+    assert by["pair"]["ValidationState"] == "Mismatched records"
+    assert sorted((f["FAILURE_TYPE"], f["KEY"]["k"], f["KEY"]["n"], tuple(f["DETAILS"]))
+                  for f in by["pair"]["ValidationFailures"]) == [
+        ("MISSING_TARGET", "key 6", "6", ("source",)), ("RECORD_DIFF", "key 5", "5", ("v",))]
+    with pg_connect(dst) as conn:
+        assert fetch(conn, 'SELECT count(*) FROM awsdms_validation_failures_v1 WHERE "TABLE_NAME" = '
+                           "'pair'")[0][0] == 2
+
+
+def test_postgres_to_delta_compares_through_spark(pg_db, spark, tmp_path):
+    with pg_connect(pg_db) as conn:
+        conn.execute("CREATE TABLE public.small (id integer PRIMARY KEY, name varchar(20), "
+                     "amount numeric(9,2), at timestamp, r real, raw bytea)")
+        conn.execute("INSERT INTO public.small SELECT g, 'row ' || g, g / 7.0, timestamp "
+                     "'2020-01-01' + g * interval '1.000001 second', g / 3.0, '\\x00ff' "
+                     "FROM generate_series(1, 500) g")
+    lake = {"engine": "delta", "path": str(tmp_path / "lake")}
+    task = write_task(tmp_path, pg_db, lake, [selection("public")], VALIDATE, name="lake")
+    code, report = run("run", task, tmp_path)
+    stats = report["tables"][0]
+    assert code == 0, stats
+    assert stats["ValidationState"] == "Validated"
+    assert "source in sql, target in spark" in stats["ValidationMethod"]
+    assert stats["ValidationExpectations"]["ran_on"] == "Spark DataFrame of the target"
+
+    path = str(tmp_path / "lake" / "small")  # public is the source's default schema: none here
+    from pyspark.sql import functions as F
+
+    frame = spark.read.format("delta").load(path)
+    changed = frame.withColumn("name", F.when(F.col("id") == 104, F.lit("row 104 ")).otherwise(
+        F.col("name"))).where(F.col("id") != 300)
+    changed.localCheckpoint().write.format("delta").mode("overwrite").save(path)
+    code, report = run("validate", task, tmp_path)
+    stats = report["tables"][0]
+    assert code == 1 and stats["ValidationState"] == "Mismatched records"
+    assert sorted((f["FAILURE_TYPE"], f["KEY"]["id"]) for f in stats["ValidationFailures"]) == [
+        ("MISSING_TARGET", "300"), ("RECORD_DIFF", "104")]
+    written = spark.read.format("delta").load(str(tmp_path / "lake" / "awsdms_validation_failures_v1"))
+    assert written.where("TABLE_NAME = 'small'").count() == 2

@@ -58,11 +58,12 @@ class MemorySide(Side):
         return self.key_hash(row) % where.modulus in where.buckets
 
     def count(self) -> int:
+        keys = [int(r[self.key[0]]) for r in self.rows] if self.mode == "range" else []
+        self.span = (min(keys), max(keys)) if keys else None
         return len(self.rows)
 
     def bounds(self):
-        keys = [int(r[self.key[0]]) for r in self.rows]
-        return (min(keys), max(keys)) if keys else None
+        return self.span
 
     def aggregate(self, bucketing):
         self.aggregates += 1
