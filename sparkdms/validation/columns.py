@@ -33,6 +33,8 @@ STRING_FAMILIES = ("str", "char", "json", "uuid")
 # significant decimal digits two floats must share to compare equal (documented tolerance)
 FLOAT_DIGITS = {"float32": 7, "float64": 15}
 MAX_FRACTION = 6  # microseconds
+# an added column whose expression calls one of these has a value of its own on each read
+VOLATILE = ("current_", "now(", "rand", "uuid", "unix_timestamp", "localtimestamp", "datetime(")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ def table_columns(plan: TablePlan, target: Table | None, options: Options,
     for col in plan.columns:
         if present and col.target_name not in present:
             out.schema_problems.append(f"column {col.target_name} is missing on the target")
+            continue
+        if col.expression and any(v in col.expression.lower() for v in VOLATILE) \
+                and col.target_name not in key:
+            out.skipped.append(f"{col.target_name}: computed at load time ({col.expression})")
             continue
         if options.skip_lobs and col.ltype.kind in LOB_KINDS and col.target_name not in key:
             out.skipped.append(f"{col.target_name}: LOB column (SkipLobColumns)")

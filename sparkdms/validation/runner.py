@@ -17,6 +17,7 @@ from sparkdms.errors import SparkDmsError
 from sparkdms.explain import explain
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.report import TABLE_ERROR, Report, TableStats
+from sparkdms.types import spark_type
 from sparkdms.validation.canon import Dialect, spark_ltype, sql_dialect
 from sparkdms.validation.columns import ColumnSpec, Options, TableColumns, table_columns
 from sparkdms.validation.compare import Budget, Comparison, Difference, Outcome
@@ -258,6 +259,10 @@ def spark_values(frame: Any, specs: list[ColumnSpec], role: str, plan: TablePlan
     out = []
     for s in specs:
         value = SPARK.render(s, SPARK.quote(s.name), types.get(s.name), role)
+        if value is None and s.name in types:  # the column's type drifted: read it as planned
+            want = spark_type(s.planned)
+            value = SPARK.render(s, f"CAST({SPARK.quote(s.name)} AS {want.simpleString()})",
+                                 spark_ltype(want), role)
         if value is None:
             raise ValidationError(plan.source_label, f"column {s.name}: {role} type {types.get(s.name)} "
                                                      f"cannot be compared as {s.planned}")

@@ -271,6 +271,7 @@ def test_tables_without_key_and_with_a_composite_key(pg_db, spark, tmp_path):
                      "FROM public.nokey WHERE a = 8)")
         conn.execute("UPDATE public.pair SET v = v + 0.001 WHERE k = 'key 5' AND n = 5")
         conn.execute("DELETE FROM public.pair WHERE k = 'key 6' AND n = 6")
+        conn.execute("ALTER TABLE public.pair ALTER COLUMN v TYPE double precision")  # type drift
     # ValidationOnly: `run` loads nothing and compares what is there
     only = write_task(tmp_path, pg_db, dst, [selection("public")],
                       {"ValidationSettings": {"ValidationOnly": True}}, name="keys")
@@ -287,6 +288,8 @@ def test_tables_without_key_and_with_a_composite_key(pg_db, spark, tmp_path):
     assert sorted((f["FAILURE_TYPE"], f["KEY"]["k"], f["KEY"]["n"], tuple(f["DETAILS"]))
                   for f in by["pair"]["ValidationFailures"]) == [
         ("MISSING_TARGET", "key 6", "6", ("source",)), ("RECORD_DIFF", "key 5", "5", ("v",))]
+    assert "target in spark" in by["pair"]["ValidationMethod"]  # read as planned: numeric(10,3)
+    assert any("column=v" in f for f in by["pair"]["ValidationExpectations"]["failed"])
     with pg_connect(dst) as conn:
         assert fetch(conn, 'SELECT count(*) FROM awsdms_validation_failures_v1 WHERE "TABLE_NAME" = '
                            "'pair'")[0][0] == 2

@@ -76,3 +76,14 @@ def test_key_falls_back_to_a_unique_not_null_index():
         ["email"], "unique index u_email")
     assert choose_key(plan(cols, pk=(), indexes=(Index("u_nick", ("nick",), True),))) == ([], "")
     assert choose_key(plan(cols, pk=(), indexes=(Index("i", ("email",), False),))) == ([], "")
+
+
+def test_values_computed_at_load_time_are_not_compared():
+    p = plan([(ID, "id", LType("int64")), (None, "loaded_at", LType("timestamp"))])
+    p = TablePlan(p.source, p.target_schema, p.target_name,
+                  (p.columns[0], ColumnPlan("loaded_at", None, LType("timestamp"), "timestamp",
+                                            expression="current_timestamp()")), ("id",))
+    cols = table_columns(p, target(("id", LType("int64")), ("loaded_at", LType("timestamp"))),
+                         Options())
+    assert [c.name for c in cols.columns] == ["id"]
+    assert cols.skipped == ["loaded_at: computed at load time (current_timestamp())"]
