@@ -13,7 +13,7 @@ from sparkdms.mapping.rules import Rule
 from sparkdms.mapping.selection import matching_rules
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
 from sparkdms.task import Task
-from sparkdms.typemap.resolve import Override, parse_overrides, resolve_column
+from sparkdms.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 
 
 def rules_for(task: Task) -> list[Rule]:
@@ -69,6 +69,7 @@ def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
     from dataclasses import replace
 
     rules = rules_for(task)
+    catalog = read_as_text(catalog, parse_overrides(task.type_overrides), target)
     tables = []
     for table in select_tables(rules, catalog):
         plan = plan_table(task, table, rules, source, target)

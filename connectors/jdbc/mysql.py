@@ -151,6 +151,8 @@ class MySQLConnector(JdbcConnector):
         and checked in ``read``), geometry as WKB for targets of another family."""
         q = self.quote(column.name)
         kind = column.ltype.kind
+        if kind == "unknown":  # overridden to a text type: the server's own text form
+            return f"CAST({q} AS CHAR)"
         if kind == "bit":
             return f"LPAD(BIN({q}), {column.ltype.length or 1}, '0')"
         if self._zero_date_capable(column):
@@ -167,7 +169,8 @@ class MySQLConnector(JdbcConnector):
 
     @staticmethod
     def _zero_date_capable(column: Column) -> bool:
-        return parse_native(column.native_type).name in ("date", "datetime", "timestamp")
+        return parse_native(column.native_type).name in ("date", "datetime", "timestamp") \
+            and column.ltype.kind != "unknown"
 
     read_stats: dict[str, dict[str, int]]
 

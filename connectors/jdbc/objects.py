@@ -455,6 +455,8 @@ def check_sql(sql: ObjectSql, tp: TablePlan, check: Check, engine: str) -> str:
     if FAMILIES.get(engine) == sql.c.family and all(by_source.get(u) == u for u in used):
         return check.expression  # same dialect, same names: exactly as the source has it
     tree = tree.transform(_drop_noise_casts)
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
     for node in tree.find_all(exp.Column):
         new = by_source.get(node.name)
         if new is None:
@@ -462,7 +464,8 @@ def check_sql(sql: ObjectSql, tp: TablePlan, check: Check, engine: str) -> str:
         node.set("this", exp.to_identifier(new, quoted=True))
         node.set("table", None)
     try:
-        return tree.sql(dialect=target, identify=True, unsupported_level="raise")
+        return tree.sql(dialect=target, identify=True,
+                        unsupported_level=sqlglot.ErrorLevel.RAISE)
     except Exception as err:
         raise NotPortable(f"{check.expression} ({err})") from None
 

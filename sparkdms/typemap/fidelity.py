@@ -82,7 +82,7 @@ def _decimal(src: LType, dst: LType) -> list[Change]:
         return _as_text(src, dst)
     whole, frac = _digits(src)
     dwhole, dfrac = _digits(dst)
-    out = []
+    out = _as_text(src, dst) if src.kind == "money" and dst.kind == "decimal" else []
     if dfrac is not None and (frac is None or frac > dfrac):
         shown = frac if frac is not None else dfrac + 5
         example = "0." + "1" * shown + " -> " + ("0." + "1" * dfrac if dfrac else "0")
@@ -262,6 +262,9 @@ def compare(src: LType, dst: LType) -> list[Change]:
 def changes(src: LType, target_native: str, target: Dialect) -> list[Change]:
     """Compare a source logical type with the native DDL type chosen on ``target``."""
     lowered = target_native.lower()
+    if src.kind == "unknown":
+        return [Change("info", "override", f"{src.native} is read in its text form and stored as "
+                       f"{target_native} (type_overrides)")]
     if src.kind == "citext" and ("_ci" in lowered or "nocase" in lowered or "citext" in lowered):
         return []
     dst = target.to_logical(target_native)

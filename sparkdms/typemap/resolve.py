@@ -20,10 +20,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sparkdms.catalog import Column, Table
+from sparkdms.catalog import Catalog, Column, Table
 from sparkdms.errors import TaskConfigError, UnsupportedTypeError
 from sparkdms.mapping.wildcard import matches
 from sparkdms.typemap import dialect
@@ -235,3 +235,23 @@ def adapt(r: Resolved, table: Table, col: Column, source: Any, target: Any) -> R
         if not (same and step in CROSS_FAMILY_ONLY):
             r = step(r, table, col, target)
     return r
+
+
+def read_as_text(catalog: Catalog, overrides: list[Override], target: Any) -> Catalog:
+    """A column overridden to a text type is read as text on the source too (its native
+    text form: 'infinity', '-01:00:00', a cube), so no value has to pass through a Spark type
+    that cannot hold it. Its logical type becomes ``unknown`` (native spelling kept)."""
+    if not overrides:
+        return catalog
+    textual = ("char", "varchar", "text", "citext")
+    tables = []
+    for table in catalog.tables:
+        columns = []
+        for col in table.columns:
+            ov = find_override(overrides, table, col)
+            if ov is not None and col.ltype.kind not in textual and \
+                    dialect(target.engine).to_logical(ov.target_type).kind in textual:
+                col = replace(col, ltype=LType("unknown", native=col.native_type))
+            columns.append(col)
+        tables.append(replace(table, columns=tuple(columns)))
+    return replace(catalog, tables=tuple(tables))

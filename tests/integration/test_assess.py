@@ -98,6 +98,15 @@ def test_convert_and_run_once_overridden(pg_db, my_db, spark, tmp_path, capsys):
         cur.execute("SELECT id, box, label FROM shapes ORDER BY id")
         assert cur.fetchall() == ((1, "(1, 2),(3, 4)", "a"), (2, None, None))
 
+    # a numeric with more fractional digits than MySQL's decimal(65,30) stops the load
+    # instead of being rounded (the assessment's "decimal-fit" finding, at run time)
+    wide = write_task(tmp_path, pg_db, my_db, [selection("public", "measures")], name="wide",
+                      type_overrides={"public.measures.at": "varchar(30)",
+                                      "public.measures.ratio": "varchar(30)"})
+    assert sparkdms(["run", str(wide), "--report", str(tmp_path / "w.json")]) == 1
+    error = json.loads((tmp_path / "w.json").read_text())["tables"][0]["Error"]
+    assert "column exact" in error and "does not fit decimal(65,30)" in error, error
+
     collide = write_task(tmp_path, pg_db, my_db, [selection("public", "people")], name="collide")
     assert sparkdms(["plan", str(collide)]) == 2
     err = capsys.readouterr().err
