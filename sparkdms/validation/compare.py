@@ -107,7 +107,10 @@ class Comparison:
             diff = sorted(k for k in sa.keys() | ta.keys() if sa.get(k) != ta.get(k))
             if bucketing is level:
                 out.differing_ranges = len(diff)
-            big = [k for k in diff if size(sa, ta, k) > LEAF_ROWS and bucketing.can_split(k)]
+            # split what is large and present on both sides; a range one side lacks is all
+            # missing rows: splitting it again would find nothing new
+            big = [k for k in diff if size(sa, ta, k) > LEAF_ROWS and bucketing.can_split(k)
+                   and k in sa and k in ta]
             small = [k for k in diff if k not in set(big)]
             leaves += [(f, sum(size(sa, ta, k) for k in small)) for f in bucketing.only(small)] \
                 if small else []
