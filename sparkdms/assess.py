@@ -576,6 +576,47 @@ def skipped_index_items(source: Any, schemas: list[str], assessment: Assessment,
                                          example=definition))
 
 
+SOURCE_SPECIFIC: dict[str, list[tuple[str, str, str, str]]] = {
+    # (query with one %s for the schema, level, effort, message with {name} and {detail})
+    "mysql": [
+        ("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, EXTRA FROM information_schema.COLUMNS "
+         "WHERE TABLE_SCHEMA = %s AND EXTRA LIKE '%%on update%%'", "warning", "medium",
+         "column {name} has {detail}: the target keeps only the default; add a trigger if "
+         "applications rely on it"),
+        ("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, GENERATION_EXPRESSION FROM "
+         "information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND (EXTRA LIKE '%%VIRTUAL GENERATED%%' "
+         "OR EXTRA LIKE '%%STORED GENERATED%%')",
+         "warning", "medium", "generated column {name} ({detail}) is loaded as plain data; the "
+         "expression is not recreated"),
+        ("SELECT DISTINCT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, INDEX_TYPE FROM "
+         "information_schema.STATISTICS WHERE TABLE_SCHEMA = %s AND INDEX_TYPE IN "
+         "('FULLTEXT', 'SPATIAL')", "warning", "medium",
+         "{detail} index {name} is not recreated (no portable equivalent)"),
+    ],
+    "postgres": [
+        ("SELECT n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) "
+         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON "
+         "d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attgenerated <> '' "
+         "AND n.nspname = %s", "warning", "medium",
+         "generated column {name} ({detail}) is loaded as plain data; the expression is not "
+         "recreated"),
+    ],
+}
+
+
+def source_specific_items(source: Any, schemas: list[str],
+                          reports: dict[str, TableReport]) -> None:
+    for sql, level, effort, message in SOURCE_SPECIFIC.get(source.family, []):
+        for schema in schemas:
+            for s, table, name, detail in source.query(sql, (schema,)):
+                report = reports.get(f"{s}.{table}")
+                if report is not None:
+                    report.items.append(Item("object", level, effort,
+                                             message.format(name=name, detail=detail),
+                                             report.source, name))
+
+
 def object_items(target: Any, plan: Plan, settings: Any,
                  reports: dict[str, TableReport]) -> None:
     """Defaults, checks, identities and foreign keys that post_load would not create."""
@@ -719,6 +760,7 @@ def assess(task_path: str | Path) -> Assessment:
     object_items(target, plan, task.settings, reports)
     schemas = sorted({t.source.schema for t in plan.tables})
     for step in (lambda: skipped_index_items(source, schemas, out, reports),
+                 lambda: source_specific_items(source, schemas, reports),
                  lambda: view_items(source, target, schemas, plan, out),
                  lambda: trigger_items(source, target, schemas, out),
                  lambda: routine_items(source, target, schemas, out),

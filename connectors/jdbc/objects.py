@@ -30,6 +30,7 @@ otherwise. Those from tables outside the task are restored at the end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -158,22 +159,48 @@ def _json_valid_column(check: Check) -> str | None:
     return None
 
 
+# indexes a B-tree cannot stand for (MySQL FULLTEXT/SPATIAL), and PostgreSQL generated
+# columns (whose expression discovery reads as if it were a default)
+SPECIAL_SQL = {
+    "mysql": ("SELECT DISTINCT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME FROM "
+              "information_schema.STATISTICS WHERE INDEX_TYPE IN ('FULLTEXT', 'SPATIAL')"),
+    "postgres": ("SELECT n.nspname, c.relname, a.attname FROM pg_attribute a "
+                 "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON "
+                 "n.oid = c.relnamespace WHERE a.attgenerated <> '' AND a.attnum > 0 "
+                 "AND NOT a.attisdropped"),
+}
+
+
+def _special(connector: Any) -> set[tuple[str, str, str]]:
+    sql = SPECIAL_SQL.get(connector.family)
+    return {tuple(r) for r in connector.query(sql)} if sql else set()  # type: ignore[misc]
+
+
 def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
-    """Tables with their check constraints and discovering engine (called by discovery)."""
+    """Tables as discovery hands them to the planner: with their check constraints and the
+    discovering engine; MariaDB json columns (longtext + json_valid) as json; MySQL
+    FULLTEXT/SPATIAL indexes left out (the assessment lists them); no default for a
+    PostgreSQL generated column (its values are loaded as plain data)."""
     try:
         found = _source_checks(connector)
+        special = _special(connector)
     except Exception:  # a catalog we cannot read: no checks, the load goes on
-        found = {}
+        found, special = {}, set()
     out = []
     for t in tables:
         checks = found.get((t.schema, t.name), [])
         json_cols = {c for c in map(_json_valid_column, checks) if c}
-        columns = tuple(replace(c, native_type="json", ltype=replace(c.ltype, kind="json",
-                                                                     length=None))
-                        if c.name in json_cols and c.ltype.kind == "text" else c
-                        for c in t.columns)
+        columns = []
+        for c in t.columns:
+            if c.name in json_cols and c.ltype.kind == "text":
+                c = replace(c, native_type="json", ltype=replace(c.ltype, kind="json", length=None))
+            if connector.family == "postgres" and (t.schema, t.name, c.name) in special:
+                c = replace(c, default=None)
+            columns.append(c)
         keep = tuple(c for c in checks if _json_valid_column(c) not in json_cols)
-        out.append(replace(t, columns=columns, checks=keep, engine=connector.engine))
+        indexes = tuple(i for i in t.indexes if (t.schema, t.name, i.name) not in special)
+        out.append(replace(t, columns=tuple(columns), checks=keep, indexes=indexes,
+                           engine=connector.engine))
     return out
 
 
@@ -392,6 +419,9 @@ TRUE_WORDS = {"1": True, "0": False, "true": True, "false": False, "t": True, "f
               "b'1'": True, "b'0'": False}
 
 
+_CALL = re.compile(r"^\(?\s*[a-z_][a-z0-9_]*\s*\(.*\)\s*\)?$", re.IGNORECASE)
+
+
 class NotPortable(Exception):
     pass
 
@@ -417,6 +447,9 @@ def default_sql(sql: ObjectSql, col: ColumnPlan, text: str, engine: str) -> str 
         return sql.boolean(TRUE_WORDS[raw.lower().strip("'()")])
     if raw.lower() in ("(datetime('now'))", "datetime('now')", "(datetime('now','localtime'))"):
         return sql.now(col)
+    if engine == "mysql" and kind in ("char", "varchar", "text", "enum", "set") and \
+            not raw.startswith("'") and not _CALL.match(raw):
+        return sql.c.literal(raw)  # MySQL 8 prints string defaults unquoted ('PG-13' as PG-13)
     try:
         node = _strip(sqlglot.parse_one(raw, read=SQLGLOT.get(engine, engine)))
     except Exception:
@@ -433,9 +466,6 @@ def default_sql(sql: ObjectSql, col: ColumnPlan, text: str, engine: str) -> str 
         return node.this if not node.is_string else sql.c.literal(node.this)
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return f"-{node.this.this}"
-    if isinstance(node, exp.Column) and engine == "mysql" and \
-            kind in ("char", "varchar", "text", "enum", "set"):
-        return sql.c.literal(raw)  # MySQL 8 prints string defaults unquoted
     raise NotPortable(raw)
 
 

@@ -23,6 +23,7 @@ INSERT INTO public.measures VALUES
   (1, 1.0000000000000000000000000000000000001, 'infinity', 'NaN', 'ok'),
   (2, 2.5, '2024-01-01', 0.5, NULL);
 CREATE INDEX measures_lower_note ON public.measures (lower(note));
+CREATE TABLE public.totals (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 2) STORED);
 CREATE VIEW public.big_measures AS SELECT id, exact FROM public.measures WHERE exact > 1;
 CREATE VIEW public.pairs AS SELECT age, ARRAY[age, 1] AS pair FROM public.people;
 CREATE VIEW public.searchable AS SELECT to_tsvector(label) AS doc FROM public.shapes;
@@ -61,6 +62,7 @@ def test_assess_postgres_to_mariadb(pg_db, my_db, tmp_path, capsys):
     assert find(category="data", column="at")["message"].startswith("1 values are infinite")
     assert find(category="data", column="ratio")["level"] == "error"  # NaN in MySQL
     assert "not recreated" in find(category="object", table="public.measures")["message"]
+    assert "generated column b ((a * 2))" in find(category="object", table="public.totals")["message"]
     assert "could not convert" in find(category="view", table="public.pairs")["message"]
     assert "TO_TSVECTOR" in find(category="view", table="public.searchable")["message"]
     assert find(category="trigger", table="public.measures")["effort"] == "medium"
@@ -116,6 +118,10 @@ def test_convert_and_run_once_overridden(pg_db, my_db, spark, tmp_path, capsys):
 
 MY_SCHEMA = [
     "SET SESSION sql_mode = ''",
+    """CREATE TABLE docs (id int PRIMARY KEY, body text, loc point NOT NULL,
+       changed timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(),
+       n int, twice int AS (n * 2) STORED, FULLTEXT KEY ft_body (body), SPATIAL KEY sp_loc (loc),
+       KEY by_n (n))""",
     """CREATE TABLE events (id int PRIMARY KEY, day date, stamp datetime NOT NULL,
        flag tinyint(1), span time, body text, kind enum('a','b'))""",
     """INSERT INTO events VALUES (1, '0000-00-00', '2024-00-01 00:00:00', 2, '-01:00:00',
@@ -139,4 +145,15 @@ def test_assess_mariadb_to_postgres_samples_data(pg_db, my_db, tmp_path):
     assert data_items["span"]["level"] == "error" and "'-01:00:00'" in data_items["span"]["example"]
     assert "NUL" in data_items["body"]["message"]
     assert "''" in data_items["kind"]["message"]
-    assert data["tables"][0]["effort"] == "medium"
+    events = next(t for t in data["tables"] if t["source"].endswith(".events"))
+    assert events["effort"] == "medium"
+    docs = {i["column"]: i["message"] for t in data["tables"] if t["source"].endswith(".docs")
+            for i in t["items"] if i["category"] == "object"}
+    assert "on update current_timestamp()" in docs["changed"]
+    assert "generated column twice" in docs["twice"]
+    assert docs["ft_body"] == "FULLTEXT index ft_body is not recreated (no portable equivalent)"
+    assert docs["sp_loc"].startswith("SPATIAL index sp_loc")
+    assert sparkdms(["convert", str(task), "--out", str(tmp_path / "schema.sql")]) == 0
+    ddl = (tmp_path / "schema.sql").read_text()
+    assert 'CREATE INDEX "docs_by_n"' in ddl and "ft_body" not in ddl and "sp_loc" not in ddl
+    assert '"changed" SET DEFAULT CURRENT_TIMESTAMP' in ddl

@@ -152,6 +152,8 @@ def test_sqlite_target_creates_indexes_and_says_what_it_cannot():
     ("mariadb", "varchar(5)", "NULL", None),
     ("mariadb", "varchar(5)", "'it''s'", "'it''s'"),
     ("mysql", "varchar(5)", "abc", "'abc'"),  # MySQL 8 prints string defaults unquoted
+    ("mysql", "enum('G','PG-13')", "PG-13", "'PG-13'"),
+    ("mysql", "varchar(36)", "uuid()", "gen_random_uuid()"),
     ("sqlite", "DATETIME", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
     ("sqlite", "DATETIME", "(datetime('now'))", "CURRENT_TIMESTAMP"),
     ("sqlite", "INTEGER", "-5", "-5"),
