@@ -325,3 +325,22 @@ def test_postgres_to_delta_compares_through_spark(pg_db, spark, tmp_path):
         ("MISSING_TARGET", "300"), ("RECORD_DIFF", "104")]
     written = spark.read.format("delta").load(str(tmp_path / "lake" / "awsdms_validation_failures_v1"))
     assert written.where("TABLE_NAME = 'small'").count() == 2
+
+
+def test_mysql_zero_dates_loaded_as_null_are_not_differences(pg_db, my_db, spark, tmp_path):
+    with my_connect(my_db, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("CREATE TABLE z (id int PRIMARY KEY, d date, t datetime(6), n varchar(9))")
+        cur.execute("INSERT INTO z VALUES (1, '0000-00-00', '0000-00-00 00:00:00', 'zero'), "
+                    "(2, '2024-02-29', '2024-02-29 12:00:00.5', 'leap'), (3, NULL, NULL, NULL)")
+    task = write_task(tmp_path, my_db, pg_db, [selection(my_db["database"])], VALIDATE, name="zero")
+    code, report = run("run", task, tmp_path)
+    stats = report["tables"][0]
+    assert code == 0, stats
+    assert stats["ValidationState"] == "Validated"
+    assert stats["ValidationMethod"].startswith("checksums: source in sql, target in sql")
+    with pg_connect(pg_db) as conn:
+        assert fetch(conn, "SELECT d, t FROM public.z WHERE id = 1") == [(None, None)]
+        conn.execute("UPDATE public.z SET d = '2024-02-28' WHERE id = 2")
+    code, report = run("validate", task, tmp_path)
+    assert [(f["KEY"], list(f["DETAILS"])) for f in failures(report)] == [({"id": "2"}, ["d"])]
