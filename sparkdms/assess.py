@@ -185,7 +185,8 @@ def _q(source: Any, col: Column) -> str:
     return source.quote(col.name)
 
 
-LENGTH_FN = {"postgres": "char_length", "mysql": "CHAR_LENGTH", "sqlite": "length"}
+LENGTH_FN = {"postgres": "char_length(CAST({q} AS text))", "mysql": "CHAR_LENGTH({q})",
+             "sqlite": "length({q})"}
 BYTES_FN = {"postgres": "octet_length({q})", "mysql": "LENGTH({q})",
             "sqlite": "length(CAST({q} AS BLOB))"}
 TEXT_CAST = {"postgres": "CAST({q} AS text)", "mysql": "CAST({q} AS CHAR)",
@@ -313,8 +314,8 @@ def _length_fit(x: ProbeContext) -> Probe | None:
         return None
     if x.sfam != "sqlite" and src.length is not None and src.length <= dst.length:
         return None  # declared lengths fit (SQLite does not enforce its own)
-    fn = LENGTH_FN[x.sfam]
-    return Probe("length", x.col.name, f"{fn}({_q(x.source, x.col)}) > {dst.length}", "error",
+    size = LENGTH_FN[x.sfam].format(q=_q(x.source, x.col))
+    return Probe("length", x.col.name, f"{size} > {dst.length}", "error",
                  "medium", f"{{n}} values are longer than {dst.length} characters and would be "
                  f"rejected by {x.cp.target_type}", "add type_overrides with a longer type")
 

@@ -377,10 +377,15 @@ class MySql(ObjectSql):
         if parse_native(col.target_type).name not in ("tinyint", "smallint", "mediumint", "int",
                                                       "integer", "bigint"):
             return f"auto_increment needs an integer column, not {col.target_type}"
+        # InnoDB wants the column first in some key: (payment_date, payment_id) is not enough
+        leading = {k[0] for k in (tp.primary_key, *(i.columns for i in tp.indexes)) if k}
+        key = "" if col.target_name in leading else \
+            f", ADD KEY {self.c.quote(tp.target_name + '_' + col.target_name + '_seq')} " \
+            f"({self.c.quote(col.target_name)})"
         # keep 0 as a value: without NO_AUTO_VALUE_ON_ZERO the ALTER would renumber it
         return ("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",
                 f"ALTER TABLE {self.table(tp)} MODIFY {self.c.quote(col.target_name)} "
-                f"{col.target_type} NOT NULL AUTO_INCREMENT")
+                f"{col.target_type} NOT NULL AUTO_INCREMENT{key}")
 
 
 class SqliteSql(ObjectSql):

@@ -174,3 +174,13 @@ def test_checks_that_do_not_translate_are_not_portable() -> None:
         check_sql(MySql(target("mariadb")), tp, Check("c", "(missing_column > 0)"), "postgres")
     with pytest.raises(NotPortable):
         check_sql(MySql(target("mariadb")), tp, Check("c", "(body ~ ARRAY[1])"), "postgres")
+
+
+def test_mysql_auto_increment_gets_a_leading_key_when_the_primary_key_starts_elsewhere():
+    tp = plan("postgres", "mariadb", "payment", [
+        ("payment_id", "integer", "int", False, "nextval('p_seq'::regclass)", True),
+        ("payment_date", "timestamp with time zone", "datetime(6)", False, None, False)],
+        pk=("payment_date", "payment_id"))
+    (identity,) = [s for s in statements("mariadb", [tp]) if s.stage == "identity"]
+    assert identity.sql[1] == ("ALTER TABLE `app`.`payment` MODIFY `payment_id` int NOT NULL "
+                               "AUTO_INCREMENT, ADD KEY `payment_payment_id_seq` (`payment_id`)")
