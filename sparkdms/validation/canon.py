@@ -252,16 +252,6 @@ class PostgresDialect(Dialect):
 class MySQLDialect(Dialect):
     name = "mysql"
     int_type = "SIGNED"
-    zero_dates_as_null = False  # the source endpoint loads 0000-00-00 as NULL (options.zero_date)
-
-    def render(self, spec: ColumnSpec, ref: str, phys: LType | None, side: str) -> str | None:
-        value = super().render(spec, ref, phys, side)
-        if value is not None and side == "source" and self.zero_dates_as_null \
-                and spec.family in ("date", "ts"):
-            zero = "0000-00-00" if spec.family == "date" else "0000-00-00 00:00:00.000000"
-            n = frac_len(19, spec.digits)
-            return f"NULLIF({value}, '{zero[:n] if n else zero}')"
-        return value
 
     def text(self, expr: str) -> str:
         return f"CAST({expr} AS CHAR)"
@@ -423,13 +413,7 @@ def sql_dialect(connector: Any) -> Dialect | None:
     """The SQL dialect of a connector whose database can compute checksums, else None."""
     family = getattr(connector, "family", "")
     cls = DIALECTS.get(family)
-    if cls is None:
-        return None
-    dialect = cls(connector.quote)
-    endpoint = getattr(connector, "endpoint", None)
-    if isinstance(dialect, MySQLDialect) and endpoint is not None:
-        dialect.zero_dates_as_null = endpoint.options.get("zero_date", "null") == "null"
-    return dialect
+    return cls(connector.quote) if cls is not None else None
 
 
 def spark_ltype(dtype: Any) -> LType:

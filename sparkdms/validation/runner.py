@@ -179,7 +179,7 @@ class Validator:
         if any(s.family == "json" for s in specs) and (
                 sd is None or td is None or (sd.name, td.name) not in JSON_IN_SQL):
             sd = td = None
-        src_values = sql_values(sd, specs, "source") if sd else None
+        src_values = sql_values(sd, specs, "source", self.source, plan) if sd else None
         tgt_values = sql_values(td, specs, "target") if td else None
         src_frame = None if src_values is not None else self.source_frame(plan)
         tgt_frame = None if tgt_values is not None else target_frame()
@@ -240,14 +240,33 @@ class Validator:
         self.out.flush()
 
 
-def sql_values(dialect: Dialect, specs: list[ColumnSpec], role: str) -> list[str] | None:
+def wire_form(connector: Any, dialect: Dialect, plan: TablePlan, spec: ColumnSpec) -> tuple[str, Any]:
+    """The source column as the load reads it: where the source sends a converted value
+    (arrays as JSON, intervals as ISO 8601, bit strings, zero dates as NULL, ...), that
+    expression and its type; else the column itself."""
+    plain = dialect.quote(spec.source or spec.name)
+    read = getattr(connector, "read_expr", None)
+    if read is None or spec.source is None:
+        return plain, spec.source_type
+    column = plan.source.column(spec.source)
+    expr = read(column)
+    if expr in (plain, f"CAST({plain} AS text)", f"CAST({plain} AS CHAR)"):
+        return plain, spec.source_type
+    return f"({expr})", spark_ltype(connector.wire_type(column))
+
+
+def sql_values(dialect: Dialect, specs: list[ColumnSpec], role: str, connector: Any = None,
+               plan: TablePlan | None = None) -> list[str] | None:
     out = []
     for s in specs:
         name = s.source if role == "source" else s.name
         phys = s.source_type if role == "source" else s.target_type
         if name is None:
             return None
-        value = dialect.render(s, dialect.quote(name), phys, role)
+        ref = dialect.quote(name)
+        if role == "source" and connector is not None and plan is not None:
+            ref, phys = wire_form(connector, dialect, plan, s)
+        value = dialect.render(s, ref, phys, role)
         if value is None:
             return None
         out.append(value)

@@ -19,7 +19,7 @@ CREATE TABLE public.kinds (
   id integer PRIMARY KEY, small smallint, big bigint, amount numeric(12,2),
   precise numeric(38,18), r real, d double precision, flag boolean, code char(5),
   name varchar(40), body text, day date, at timestamp(6), at3 timestamp(3), tz timestamptz,
-  tod time(6), uid uuid, doc jsonb, raw bytea
+  tod time(6), uid uuid, doc jsonb, raw bytea, tags integer[], span interval
 )"""
 PG_ROWS = r"""
 INSERT INTO public.kinds VALUES
@@ -27,17 +27,17 @@ INSERT INTO public.kinds VALUES
   3.4028235e38, 1.7976931348623157e308, true, 'ab', 'Zoë 李雷 🚀', repeat('Lorem ✓ ', 20000),
   '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999',
   '2024-02-29 23:59:59.999999+05:30', '23:59:59.999999', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-  '{"b": [1, 2.50, {"z": null}], "a": "x"}', '\x00ff10'),
+  '{"b": [1, 2.50, {"z": null}], "a": "x"}', '\x00ff10', '{1,2,3}', '1 day 02:03:04.5'),
  (2, 0, 0, 0.00, 0, 0, -0.0, false, '', '', '', '1970-01-01', '1970-01-01 00:00:00',
   '1970-01-01 00:00:00', '1970-01-01 00:00:00+00', '00:00:00',
-  '00000000-0000-0000-0000-000000000000', '{}', ''),
+  '00000000-0000-0000-0000-000000000000', '{}', '', '{}', '0'),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL),
+  NULL, NULL, NULL, NULL, NULL),
  (4, 7, -1, -0.01, -0.000000000000000001, 0.1, 0.30000000000000004, true, 'x  ', '  padded  ',
   E'line1\nline2\ttab "q" ''a'' \\ ,|#', '0999-06-15', '1999-12-31 23:59:59.5',
   '2038-01-19 03:14:07.123', '2038-01-19 03:14:08.123456+00', '12:34:56.5',
   'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12', '[1, "two", {"k": true}]',
-  decode(repeat('ab', 4000), 'hex'));
+  decode(repeat('ab', 4000), 'hex'), '{-1,NULL}', '-3 years 1 mon');
 INSERT INTO public.kinds (id, small, amount, name, at, d, r)
 SELECT g, g % 100, g / 7.0, 'row ' || g, timestamp '2020-01-01' + g * interval '1.000001 second',
        g / 3.0, g / 3.0
@@ -69,6 +69,8 @@ MY_FAULTS = [
     ("""UPDATE kinds SET doc = '[1, "two", {"k": false}]' WHERE id = 4""", {4: {"doc"}}),
     ("UPDATE kinds SET raw = CONCAT(raw, 'x') WHERE id = 4", {4: {"raw"}}),
     ("UPDATE kinds SET raw = X'00ff11' WHERE id = 1", {1: {"raw"}}),
+    ("UPDATE kinds SET tags = '[1, 2, 4]' WHERE id = 1", {1: {"tags"}}),
+    ("UPDATE kinds SET span = NULL WHERE id = 2", {2: {"span"}}),
 ]
 
 
@@ -206,8 +208,8 @@ def sides_of(task: Path, spark) -> tuple:
     specs = [s for s in cols.columns if s.family != "json"]  # JSON never mixes SQL and Spark
     dialect = sql_dialect(prep.source)
     sql = SqlSide("source", prep.source, dialect, prep.source.qualify(tp.source.schema, tp.source.name),
-                  [], render(dialect, specs, sql_values(dialect, specs, "source"), ["id"], "range",
-                             dialect.quote("id")))
+                  [], render(dialect, specs, sql_values(dialect, specs, "source", prep.source, tp),
+                             ["id"], "range", dialect.quote("id")))
     frame = Validator(prep.task, prep.plan, prep.source, prep.target, spark).source_frame(tp)
     spk = SparkSide("source", frame, render(SPARK, specs, spark_values(frame, specs, "source", tp),
                                             ["id"], "range", SPARK.quote("id")))

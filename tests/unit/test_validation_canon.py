@@ -126,13 +126,3 @@ def test_spark_types_map_to_logical_kinds():
     assert spark_ltype(T.FloatType()).kind == "float32"
     assert spark_ltype(T.ArrayType(T.IntegerType())).kind == "text"
 
-
-def test_mysql_zero_dates_load_as_null_on_the_source_only():
-    my = MySQLDialect(lambda n: f"`{n}`")
-    my.zero_dates_as_null = True
-    d = spec("date")
-    assert my.render(d, "`c`", LType("date"), "source") == \
-        "NULLIF(DATE_FORMAT(`c`, '%Y-%m-%d'), '0000-00-00')"
-    assert my.render(d, "`c`", LType("date"), "target") == "DATE_FORMAT(`c`, '%Y-%m-%d')"
-    ts = spec("ts", digits=0)
-    assert my.render(ts, "`c`", LType("timestamp"), "source").endswith(", '0000-00-00 00:00:00')")
