@@ -518,7 +518,8 @@ def _array_of(node: Any) -> Any:
         inner = node.expression.expressions[0]
     else:
         return None
-    inner = inner.unnest()
+    while isinstance(inner, exp.Paren | exp.Cast):  # ARRAY[...]::text[]
+        inner = inner.this
     return inner if isinstance(inner, exp.Array) else None
 
 
@@ -529,7 +530,7 @@ def _drop_noise_casts(node: Any) -> Any:
 
     array = _array_of(node)
     if array is not None:  # x = ANY (ARRAY[...]) / x <> ALL (ARRAY[...]): PostgreSQL's [NOT] IN
-        found = exp.In(this=node.this.copy(), expressions=[
+        found = exp.In(this=node.this.copy().transform(_drop_noise_casts), expressions=[
             _drop_noise_casts(e.copy()) for e in array.expressions])
         return found if isinstance(node, exp.EQ) else exp.Not(this=found)
     if isinstance(node, exp.Cast):
@@ -585,6 +586,9 @@ class Planner:
         for col in tp.columns:
             if col.source is not None and col.source.identity:
                 got = self.sql.identity(tp, col)
+                # PostgreSQL names the identity's sequence <table>_<column>_seq: keep it free
+                self.names.taken.setdefault(tp.target_schema, set()).add(
+                    f"{tp.target_name}_{col.target_name}_seq".lower())
                 out.append(self.skip("identity", tp, col.target_name, got) if isinstance(got, str)
                            else Stmt("identity", tp.target_label, col.target_name, got))
         return out

@@ -184,3 +184,18 @@ def test_mysql_auto_increment_gets_a_leading_key_when_the_primary_key_starts_els
     (identity,) = [s for s in statements("mariadb", [tp]) if s.stage == "identity"]
     assert identity.sql[1] == ("ALTER TABLE `app`.`payment` MODIFY `payment_id` int NOT NULL "
                                "AUTO_INCREMENT, ADD KEY `payment_payment_id_seq` (`payment_id`)")
+
+
+@pytest.mark.parametrize(("check", "expected"), [
+    ("(kind = ANY (ARRAY['a'::text, 'b'::text]))", "`kind` IN ('a', 'b')"),
+    ("((kind)::text = ANY ((ARRAY['G'::character varying, 'PG-13'::character varying])::text[]))",
+     "`kind` IN ('G', 'PG-13')"),
+    ("((kind)::text <> ALL (ARRAY['x'::text]))", "NOT `kind` IN ('x')"),
+    ("((price > (0)::numeric))", "`price` > 0"),
+    ("((length((kind)::text) = 3))", "CHAR_LENGTH(`kind`) = 3"),
+])
+def test_postgres_checks_to_mysql(check: str, expected: str) -> None:
+    from connectors.jdbc.objects import MySql
+
+    tp = pg_to_mysql()[0]
+    assert check_sql(MySql(target("mariadb")), tp, Check("c", check), "postgres") == expected
