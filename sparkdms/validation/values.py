@@ -66,7 +66,7 @@ def show(family: str, value: str | None, digits: int | None = None) -> str | Non
     if family == "float":
         number = float_value(value, digits or 15)
         if number is not None:
-            return format(number.normalize(), "f") if abs(number.adjusted()) < 20 else str(number)
+            return format(number.normalize(), "f") if abs(number.adjusted()) < 20 else str(number.normalize())
     if len(value) > SHOW_CHARS:
         return f"{value[:SHOW_CHARS]}... ({len(value):,} chars)"
     return value
