@@ -450,11 +450,17 @@ def validate_only(prep: Any, spark: Callable[[], Any], out: TextIO = sys.stdout,
 COLUMNS = (("Source table", lambda t: f"{t.SchemaName}.{t.TableName}"),
            ("Target table", lambda t: f"{t.TargetSchema}.{t.TargetTable}".lstrip(".")),
            ("Validation", lambda t: str(t.extra.get("ValidationState", ""))),
-           ("Source rows", lambda t: f"{t.extra.get('ValidationSourceRows', 0):,}"),
-           ("Target rows", lambda t: f"{t.extra.get('ValidationTargetRows', 0):,}"),
+           ("Source rows", lambda t: rows_cell(t, "ValidationSourceRows")),
+           ("Target rows", lambda t: rows_cell(t, "ValidationTargetRows")),
            ("Failed", lambda t: str(t.extra.get("ValidationFailedRecords", 0))),
            ("Expectations", lambda t: expectation_cell(t.extra.get("ValidationExpectations"))),
            ("Seconds", lambda t: f"{t.extra.get('ValidationElapsedSeconds', 0):.1f}"))
+
+
+def rows_cell(t: TableStats, name: str) -> str:
+    if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
+        return "-"
+    return f"{t.extra.get(name, 0):,}"
 
 
 def expectation_cell(e: dict[str, Any] | None) -> str:
@@ -469,6 +475,10 @@ def print_validation_summary(report: Report, out: TextIO) -> None:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     print("\n" + "\n".join(lines), file=out)
+    for t in report.tables:
+        if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
+            print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.extra.get('ValidationStateDetails')}",
+                  file=out)
     bad = [t for t in report.tables if table_failed(t)]
     print(f"\nValidation of task {report.task}: {'FAILED' if bad else 'passed'} - "
           f"{len(report.tables)} tables, {len(bad)} not validated", file=out)
