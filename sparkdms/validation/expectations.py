@@ -28,8 +28,9 @@ def expectations(plan: TablePlan, source_rows: int, key: list[str],
         gxe.ExpectTableColumnsToMatchSet(column_set=[c.target_name for c in plan.columns],
                                          exact_match=True),
     ]
-    if len(key) == 1:
-        out.append(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
+    if len(key) == 1:  # distinct / non-null = 1: one aggregate, where "values unique" is a window
+        out.append(gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(column=key[0], min_value=1,
+                                                                       max_value=1))
     elif key:
         out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key)))
     for col in plan.columns:

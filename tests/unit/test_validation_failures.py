@@ -47,7 +47,8 @@ def test_suite_from_the_plan():
     suite = expectations(plan(), 42, ["id"], {"id": "BIGINT"})
     kinds = [(type(e).__name__, getattr(e, "column", None)) for e in suite]
     assert kinds == [("ExpectTableRowCountToEqual", None), ("ExpectTableColumnsToMatchSet", None),
-                     ("ExpectColumnValuesToBeUnique", "id"), ("ExpectColumnValuesToNotBeNull", "id"),
+                     ("ExpectColumnProportionOfUniqueValuesToBeBetween", "id"),
+                     ("ExpectColumnValuesToNotBeNull", "id"),
                      ("ExpectColumnValuesToNotBeNull", "a"), ("ExpectColumnValuesToBeOfType", "id")]
     assert suite[0].value == 42
     compound = expectations(plan(), 1, ["id", "a"], {})
