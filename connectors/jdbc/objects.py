@@ -755,16 +755,17 @@ def pre_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> 
     restore: list[Stmt] = []
     drops: list[str] = []
     recreated = set()
+    existing = {tp.target_label: connector.table_exists(tp.target_schema, tp.target_name)
+                for tp in plans}
     for tp in plans:
-        exists = connector.table_exists(tp.target_schema, tp.target_name)
-        if mode == "DROP_AND_CREATE" or not exists:
+        if mode == "DROP_AND_CREATE" or not existing[tp.target_label]:
             created.add(tp.target_label)
-            if exists:
+            if existing[tp.target_label]:
                 recreated.add((tp.target_schema, tp.target_name))
     notes = []
     seen: set[tuple[str, str, str]] = set()
     for tp in plans:
-        if mode == "DO_NOTHING" or not connector.table_exists(tp.target_schema, tp.target_name):
+        if mode == "DO_NOTHING" or not existing[tp.target_label]:
             continue
         for s, t, name, drop, add in _referencing(connector, tp):
             if (s, t, name) in seen:
@@ -788,25 +789,46 @@ def _summary(done: list[Stmt]) -> str:
     return "created after the load: " + ", ".join(parts) if parts else ""
 
 
+PARALLEL_STAGES = ("unique", "index")  # independent per table; FKs stay serial (lock cycles)
+
+
+def _run(connector: Any, st: Stmt) -> str | None:
+    """Run one object's statements; the first line of the error, or None."""
+    try:
+        connector.execute_all(list(st.sql))
+        return None
+    except Exception as err:
+        return (str(err).strip().splitlines() or [repr(err)])[0]
+
+
+def _run_stage(connector: Any, stage: list[Stmt], workers: int) -> list[str | None]:
+    if workers <= 1 or len(stage) <= 1 or stage[0].stage not in PARALLEL_STAGES:
+        return [_run(connector, st) for st in stage]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="sdms-objects") as pool:
+        return list(pool.map(lambda st: _run(connector, st), stage))
+
+
 def post_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
     state: LoadState | None = getattr(connector, "_sdms_objects", None)
     mine = [tp for tp in plans if state is None or tp.target_label in state.created]
     names = existing_names(connector, {tp.target_schema for tp in plans})
     stmts = object_statements(connector, mine, settings, names, plans)
     stmts += state.restore if state else []
+    workers = 1 if connector.family == "sqlite" else \
+        settings["FullLoadSettings.MaxFullLoadSubTasks"]
     done: list[Stmt] = []
-    notes: list[str] = []
+    notes = [f"not created: {st.stage} {st.name} on {st.table}: {st.note}"
+             for st in stmts if not st.sql]
     failures: list[str] = []
-    for st in stmts:
-        if not st.sql:
-            notes.append(f"not created: {st.stage} {st.name} on {st.table}: {st.note}")
-            continue
-        try:
-            connector.execute_all(list(st.sql))
-            done.append(st)
-        except Exception as err:
-            first = (str(err).strip().splitlines() or [repr(err)])[0]
-            text = f"{st.stage} {st.name} on {st.table}: {first}"
+    for stage in STAGES:  # in order: indexes and unique constraints of many tables at once
+        todo = [st for st in stmts if st.stage == stage and st.sql]
+        for st, error in zip(todo, _run_stage(connector, todo, workers), strict=True):
+            if error is None:
+                done.append(st)
+                continue
+            text = f"{st.stage} {st.name} on {st.table}: {error}"
             (failures if st.fatal else notes).append(text if st.fatal else f"not created: {text}")
     summary = _summary(done)
     if failures:
