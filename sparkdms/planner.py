@@ -13,6 +13,7 @@ from sparkdms.mapping.rules import Rule
 from sparkdms.mapping.selection import matching_rules
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
 from sparkdms.task import Task
+from sparkdms.typemap.fidelity import annotate
 from sparkdms.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 
 
@@ -79,4 +80,5 @@ def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
     plan = Plan(task.name, source.engine, target.engine, tuple(tables),
                 tuple(f"setting {n} has no effect in sparkdms and is ignored"
                       for n in task.settings.ignored))
-    return identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])
+    plan = identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])
+    return annotate(plan, target)  # lossy type conversions as plan warnings

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sparkdms.typemap import Dialect
 from sparkdms.types import INTEGER_RANGES, LOB_KINDS, STRING_KINDS, LType
@@ -283,3 +284,34 @@ def is_lob(t: LType) -> bool:
     if t.kind in LOB_KINDS:
         return True
     return t.kind in ("varchar", "varbinary") and (t.length is None or t.length > 65535)
+
+
+def annotate(plan: Any, target: Any) -> Any:
+    """The plan with a warning per lossy column conversion (``sparkdms plan`` prints them) and
+    one task-level line counting them (``sparkdms run`` prints it and the report keeps it)."""
+    from dataclasses import replace
+
+    from sparkdms.typemap import dialect
+
+    try:
+        tdialect = dialect(target.engine)
+    except Exception:
+        return plan
+    tables, total = [], 0
+    for tp in plan.tables:
+        found = []
+        for c in tp.columns:
+            src = c.source
+            if src is None or c.target_type == src.native_type:
+                continue
+            for ch in changes(src.ltype, c.target_type, tdialect):
+                if ch.level != "info":
+                    found.append(f"column {c.target_name}: {src.native_type} -> {c.target_type}: "
+                                 f"{ch.message}")
+        total += len(found)
+        tables.append(replace(tp, warnings=(*tp.warnings, *found)) if found else tp)
+    if not total:
+        return plan
+    note = (f"{total} type conversion(s) can change values (listed per table by sparkdms plan; "
+            "sparkdms assess samples the data for them)")
+    return replace(plan, tables=tuple(tables), warnings=(*plan.warnings, note))

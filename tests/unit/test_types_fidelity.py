@@ -91,3 +91,21 @@ def test_unsupported_source_type_read_as_text_is_reported_as_an_override() -> No
     (LType("geometry"), True), (LType("varbinary", length=16), False)])
 def test_lob_columns(ltype: LType, lob: bool) -> None:
     assert is_lob(ltype) is lob
+
+
+def test_plan_warns_about_lossy_columns_only() -> None:
+    from connectors.jdbc.mysql import MariaDBConnector
+    from sparkdms.catalog import Column, Table
+    from sparkdms.plan import ColumnPlan, Plan, TablePlan
+    from sparkdms.task import Endpoint
+    from sparkdms.typemap.fidelity import annotate
+
+    target = MariaDBConnector(Endpoint(role="target", engine="mariadb", host="h", database="d",
+                                       user="u"))
+    cols = [Column("n", "numeric", LType("decimal")), Column("u", "uuid", LType("uuid"))]
+    tp = TablePlan(Table("public", "t", tuple(cols)), "d", "t", (
+        ColumnPlan("n", cols[0], cols[0].ltype, "decimal(65,30)"),
+        ColumnPlan("u", cols[1], cols[1].ltype, "char(36)")))
+    plan = annotate(Plan("task", "postgres", "mariadb", (tp,)), target)
+    assert [w.split(":")[0] for w in plan.tables[0].warnings] == ["column n", "column n"]
+    assert plan.warnings[0].startswith("2 type conversion(s) can change values")
