@@ -260,7 +260,9 @@ def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
     def remap(cols: Iterable[str]) -> tuple[str, ...]:
         return tuple(renamed.get(c, c) for c in cols)
 
-    return replace(tp, target_name=fit(tp.target_name, rules, case), columns=tuple(columns),
+    schema = fit(tp.target_schema, rules, case) if tp.target_schema else tp.target_schema
+    return replace(tp, target_schema=schema, target_name=fit(tp.target_name, rules, case),
+                   columns=tuple(columns),
                    primary_key=remap(tp.primary_key),
                    indexes=tuple(Index(i.name, remap(i.columns), i.unique) for i in tp.indexes))
 

@@ -25,7 +25,7 @@ def plan_of(*tables: tuple[str, list[str]], pk: tuple[str, ...] = (),
     for name, cols in tables:
         columns = tuple(Column(c, "int", LType("int32")) for c in cols)
         src = Table("src", name, columns, pk)
-        plans.append(TablePlan(src, "dst", name,
+        plans.append(TablePlan(src, "Dst" if name == "Orders" else "dst", name,
                                tuple(ColumnPlan(c.name, c, c.ltype, "int") for c in columns),
                                primary_key=pk, indexes=indexes))
     return Plan("t", "postgres", "x", tuple(plans))
@@ -73,7 +73,8 @@ def test_folding_renames_keys_and_indexes() -> None:
                    indexes=(Index("by_customer", ("CustomerID",)),))
     fitted = check(plan, "postgres", "target")
     tp = fitted.tables[0]
-    assert tp.target_name == "orders" and [c.target_name for c in tp.columns] == \
+    assert (tp.target_schema, tp.target_name) == ("dst", "orders")
+    assert [c.target_name for c in tp.columns] == \
         ["orderid", "customerid"]
     assert tp.primary_key == ("orderid",) and tp.indexes[0].columns == ("customerid",)
 
