@@ -77,15 +77,19 @@ def both(a: Callable[[], T], b: Callable[[], T]) -> tuple[T, T]:
 
 class Comparison:
     def __init__(self, src: Side, tgt: Side, specs: list[ColumnSpec], key: list[str], mode: str,
-                 partition_size: int, budget: Budget) -> None:
+                 partition_size: int, budget: Budget,
+                 on_counts: Callable[[int, int], None] | None = None) -> None:
         self.src, self.tgt, self.specs, self.key, self.mode = src, tgt, specs, key, mode
         self.partition_size, self.budget = partition_size, budget
+        self.on_counts = on_counts  # told the row counts as soon as they are known
         self.out = Outcome()
 
     # -- pass 1..n: checksums per range ------------------------------------------------
     def run(self) -> Outcome:
         out = self.out
         out.source_rows, out.target_rows = both(self.src.count, self.tgt.count)
+        if self.on_counts is not None:
+            self.on_counts(out.source_rows, out.target_rows)
         bounds = None
         if self.mode == "range":
             a, b = both(self.src.bounds, self.tgt.bounds)

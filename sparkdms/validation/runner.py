@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -125,11 +126,13 @@ class Validator:
         cols = table_columns(plan, target_table, self.options, target_types)
         budget = Budget(self.settings["ValidationSettings.TableFailureMaxCount"], self.task_budget)
         outcome, methods = Outcome(), []
+        expect = Background(self.gx, plan, cols.key, self.target, target_frame)
         for specs, spark_only in self.column_groups(cols, target_table):
             src, tgt, mode = self.sides(plan, cols, specs, target_table, target_frame, spark_only)
             try:
                 part = Comparison(src, tgt, specs, cols.key, mode,
-                                  self.settings["ValidationSettings.PartitionSize"], budget).run()
+                                  self.settings["ValidationSettings.PartitionSize"], budget,
+                                  on_counts=expect.start).run()
             finally:
                 src.close()
                 tgt.close()
@@ -139,10 +142,8 @@ class Validator:
         result.method = "; ".join(methods)
         result.seconds["checksums"] = round(time.monotonic() - start, 3)
         if self.gx is not None:
-            start = time.monotonic()
-            result.expectations = self.gx.run(plan, outcome.source_rows, cols.key, self.target,
-                                              target_frame)
-            result.seconds["expectations"] = round(time.monotonic() - start, 3)
+            result.expectations = expect.result(outcome.source_rows)
+            result.seconds["expectations"] = expect.seconds
         rows = rows_for(self.task.name, plan.source.schema, plan.source.name, outcome.differences)
         result.failures_at = self.sink.write(plan, rows, plan.source.schema, plan.source.name,
                                              self.task.name)
@@ -258,6 +259,44 @@ class Validator:
         for failed in (r.expectations or {}).get("failed", [])[:SHOW_FAILURES]:
             print(f"    expectation not met: {failed}", file=self.out)
         self.out.flush()
+
+
+class Background:
+    """The great-expectations suite, started as soon as the source's row count is known, so
+    it runs on the target while the checksums are computed."""
+
+    def __init__(self, gx: Expectations | None, plan: TablePlan, key: list[str], target: Any,
+                 frame: Callable[[], Any]) -> None:
+        self.gx, self.plan, self.key, self.target, self.frame = gx, plan, key, target, frame
+        self.thread: threading.Thread | None = None
+        self.outcome: dict[str, Any] | None = None
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+
+    def start(self, source_rows: int, target_rows: int = 0) -> None:
+        if self.gx is None or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self.run, args=(source_rows,), daemon=True,
+                                       name="sdms-expectations")
+        self.thread.start()
+
+    def run(self, source_rows: int) -> None:
+        began = time.monotonic()
+        try:
+            assert self.gx is not None
+            self.outcome = self.gx.run(self.plan, source_rows, self.key, self.target, self.frame)
+        except BaseException as err:  # re-raised in the table's thread by result()
+            self.error = err
+        self.seconds = round(time.monotonic() - began, 3)
+
+    def result(self, source_rows: int) -> dict[str, Any] | None:
+        if self.thread is None:  # the comparison never counted (no key bounds): run it now
+            self.start(source_rows)
+        assert self.thread is not None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.outcome
 
 
 def wire_form(connector: Any, dialect: Dialect, plan: TablePlan, spec: ColumnSpec) -> tuple[str, Any]:
