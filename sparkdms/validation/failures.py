@@ -9,6 +9,7 @@ the same task and table are replaced, so after a fix and a re-validation it is e
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +66,7 @@ class FailureSink:
     def __init__(self, target: Any, settings: Any, jsonl_path: str | Path) -> None:
         self.target, self.settings, self.jsonl_path = target, settings, Path(jsonl_path)
         self.ready: set[str] = set()
+        self.lock = threading.Lock()  # tables finish together; CREATE TABLE IF NOT EXISTS races
 
     def location(self, plan: Any) -> str:
         family = getattr(self.target, "family", "")
@@ -76,6 +78,11 @@ class FailureSink:
         return f"file {self.jsonl_path}"
 
     def write(self, plan: Any, rows: list[FailureRow], owner: str, table: str, task: str) -> str:
+        with self.lock:
+            return self.write_locked(plan, rows, owner, table, task)
+
+    def write_locked(self, plan: Any, rows: list[FailureRow], owner: str, table: str,
+                     task: str) -> str:
         family = getattr(self.target, "family", "")
         if family in DDL:
             self.write_table(plan, rows, owner, table, task, family)

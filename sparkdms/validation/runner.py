@@ -145,8 +145,13 @@ class Validator:
             result.expectations = expect.result(outcome.source_rows)
             result.seconds["expectations"] = expect.seconds
         rows = rows_for(self.task.name, plan.source.schema, plan.source.name, outcome.differences)
-        result.failures_at = self.sink.write(plan, rows, plan.source.schema, plan.source.name,
-                                             self.task.name)
+        try:
+            result.failures_at = self.sink.write(plan, rows, plan.source.schema, plan.source.name,
+                                                 self.task.name)
+        except Exception as err:  # the verdict stands; say where the failures could not go
+            result.failures_at = f"nowhere: writing {self.sink.location(plan)} failed: " \
+                                 f"{explain(err, self.task.secrets)}"
+            result.details += f"; failures not written ({result.failures_at})"
         return result
 
     def locate_target(self, plan: TablePlan) -> tuple[Table | None, Callable[[], Any]]:
