@@ -348,3 +348,36 @@ def test_mysql_zero_dates_loaded_as_null_are_not_differences(pg_db, my_db, spark
         conn.execute("UPDATE public.z SET d = '2024-02-28' WHERE id = 2")
     code, report = run("validate", task, tmp_path)
     assert [(f["KEY"], list(f["DETAILS"])) for f in failures(report)] == [({"id": "2"}, ["d"])]
+
+
+def test_sqlite_source_through_spark_against_postgres(pg_db, spark, tmp_path):
+    """SQLite has no md5: its side is read by Spark and hashed there, the PostgreSQL side in
+    SQL; two tables validated at once write their failures to one table."""
+    import sqlite3
+
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price DECIMAL(10,2), "
+                  "at DATETIME, flag BOOLEAN, raw BLOB)")
+        c.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                      [(i, f"item {i} é", f"{i / 3:.2f}", f"2024-01-0{1 + i % 9} 12:00:00.25",
+                        i % 2, bytes([i % 256]) * 3) for i in range(1, 301)])
+        c.execute("CREATE TABLE nokey (a TEXT, b REAL)")
+        c.executemany("INSERT INTO nokey VALUES (?, ?)", [("x", 0.5), ("x", 0.5), ("y", None)])
+    task = write_task(tmp_path, {"engine": "sqlite", "path": str(path)}, pg_db, [selection("main")],
+                      VALIDATE, name="lite")
+    code, report = run("run", task, tmp_path)
+    by = {t["TableName"]: t for t in report["tables"]}
+    assert code == 0, by
+    assert by["items"]["ValidationState"] == "Validated"
+    assert by["items"]["ValidationMethod"].startswith("checksums: source in spark, target in sql")
+    assert by["nokey"]["ValidationState"] == "No primary key"
+    with pg_connect(pg_db) as conn:
+        conn.execute("UPDATE public.items SET at = at + interval '1 microsecond' WHERE id = 7")
+        conn.execute("UPDATE public.nokey SET b = 0.25 WHERE a = 'y'")
+    code, report = run("validate", task, tmp_path)
+    by = {t["TableName"]: t for t in report["tables"]}
+    assert [(f["KEY"], list(f["DETAILS"])) for f in failures({"tables": [by["items"]]})] == [
+        ({"id": "7"}, ["at"])]
+    assert sorted(f["FAILURE_TYPE"] for f in by["nokey"]["ValidationFailures"]) == [
+        "MISSING_SOURCE", "MISSING_TARGET"]
