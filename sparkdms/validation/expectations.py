@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ class Expectations:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         self.task_name, self.docs_dir = task_name, docs_dir
         self.context: Any = None
+        self.sources: dict[str, Any] = {}
         self.count = 0
 
     def warm(self) -> None:
@@ -150,6 +152,7 @@ class Expectations:
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
             logging.getLogger("great_expectations").setLevel(logging.ERROR)
+            warnings.filterwarnings("ignore", module="great_expectations")
             self.context = gx.get_context(mode="ephemeral")
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
             if self.docs_dir:
@@ -175,14 +178,17 @@ class Expectations:
             if sql is not None:
                 url, module = sql
                 types = sql_types(plan, module, getattr(target, "engine", ""))
-                asset = ctx.data_sources.add_sql(name, connection_string=url).add_table_asset(
-                    plan.target_label, table_name=plan.target_name,
-                    schema_name=plan.target_schema or None)
+                if "sql" not in self.sources:  # one connection pool for the task's tables
+                    self.sources["sql"] = ctx.data_sources.add_sql("target", connection_string=url)
+                asset = self.sources["sql"].add_table_asset(
+                    name, table_name=plan.target_name, schema_name=plan.target_schema or None)
                 batch = asset.add_batch_definition_whole_table("whole table")
                 params: dict[str, Any] = {}
             else:
                 types = planned_types(plan, target)
-                asset = ctx.data_sources.add_spark(name).add_dataframe_asset(plan.target_label)
+                if "spark" not in self.sources:
+                    self.sources["spark"] = ctx.data_sources.add_spark("target frames")
+                asset = self.sources["spark"].add_dataframe_asset(name)
                 batch = asset.add_batch_definition_whole_dataframe("whole table")
                 params = {"dataframe": frame()}
             suite = ctx.suites.add(gx.ExpectationSuite(name=safe_name(plan.target_label),
