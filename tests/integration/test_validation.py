@@ -381,3 +381,61 @@ def test_sqlite_source_through_spark_against_postgres(pg_db, spark, tmp_path):
         ({"id": "7"}, ["at"])]
     assert sorted(f["FAILURE_TYPE"] for f in by["nokey"]["ValidationFailures"]) == [
         "MISSING_SOURCE", "MISSING_TARGET"]
+
+
+def test_plan_renames_removed_added_columns_and_type_changes(pg_db, my_db, spark, tmp_path):
+    """What the table-mapping rules produce (a renamed column, a removed one, one added by an
+    expression, a decimal narrowed to fewer places) is validated as the plan says."""
+    from dataclasses import replace
+
+    from sparkdms.app import prepare
+    from sparkdms.execute import execute
+    from sparkdms.plan import ColumnPlan
+    from sparkdms.types import LType
+    from sparkdms.validation import Validator, validation_failed
+
+    with pg_connect(pg_db) as conn:
+        for t in ("t1", "t2"):
+            conn.execute(f"CREATE TABLE public.{t} (id integer PRIMARY KEY, price numeric(12,4), "
+                         "old_name text, dropme text, qty integer)")
+            conn.execute(f"INSERT INTO public.{t} SELECT g, g / 7.0, 'n' || g, 'x', g % 5 "
+                         "FROM generate_series(1, 500) g")
+    task = write_task(tmp_path, pg_db, my_db, [selection("public")], VALIDATE, name="mapped")
+    prep = prepare(task)
+    dec2 = LType("decimal", precision=12, scale=2)
+
+    def mapped(tp, add: bool):
+        cols = []
+        for c in tp.columns:
+            if c.target_name == "dropme":
+                continue
+            if c.target_name == "old_name":
+                c = replace(c, target_name="new_name")
+            if c.target_name == "price":
+                c = replace(c, ltype=dec2, target_type="decimal(12,2)")
+            cols.append(c)
+        if add:
+            cols.append(ColumnPlan("tag", None, LType("varchar", length=20), "varchar(20)",
+                                   expression="concat('q', cast(qty as string))"))
+        return replace(tp, columns=tuple(cols))
+
+    plan = replace(prep.plan, tables=tuple(mapped(tp, tp.source.name == "t1")
+                                           for tp in prep.plan.tables))
+    validator = Validator(prep.task, plan, prep.source, prep.target, spark)
+    report = execute(prep.task, plan, prep.source, prep.target, spark,
+                     after_table=validator.after_table)
+    by = {t.TableName: t.extra for t in report.tables}
+    assert not validation_failed(report), by
+    assert by["t1"]["ValidationMethod"].startswith("checksums: source in spark")  # the expression
+    assert by["t2"]["ValidationMethod"].startswith("checksums: source in sql")  # rounded in SQL
+    with my_connect(my_db, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE t1 SET tag = 'q9' WHERE id = 3")
+        cur.execute("UPDATE t2 SET price = price + 0.01 WHERE id = 3")
+        cur.execute("UPDATE t2 SET new_name = 'changed' WHERE id = 4")
+    for tp, stats in zip(plan.tables, report.tables, strict=True):
+        validator.validate(tp, stats)
+    by = {t.TableName: t.extra for t in report.tables}
+    assert [(f["KEY"], list(f["DETAILS"])) for f in by["t1"]["ValidationFailures"]] == [
+        ({"id": "3"}, ["tag"])]
+    assert sorted((f["KEY"]["id"], list(f["DETAILS"])) for f in by["t2"]["ValidationFailures"]) == [
+        ("3", ["price"]), ("4", ["new_name"])]
