@@ -22,6 +22,7 @@ from sparkdms.validation.values import describe, same, show
 T = TypeVar("T")
 SPLIT = {"range": 32, "hash": 64, "rows": 64}  # children per differing range and level
 LEAF_ROWS = 64  # a range this small has its rows compared one by one
+LEAF_QUERY_ROWS = 50_000  # rows a side returns in one row-level query
 MAX_BUCKETS = 200_000
 
 RECORD_DIFF, MISSING_SOURCE, MISSING_TARGET = "RECORD_DIFF", "MISSING_SOURCE", "MISSING_TARGET"
@@ -54,6 +55,10 @@ class Budget:
     @property
     def exhausted(self) -> bool:
         return self.used >= self.table or self.task[0] <= 0
+
+    @property
+    def room(self) -> int:
+        return max(0, min(self.table - self.used, self.task[0]))
 
 
 @dataclass
@@ -116,8 +121,7 @@ class Comparison:
             big = [k for k in diff if size(sa, ta, k) > LEAF_ROWS and bucketing.can_split(k)
                    and k in sa and k in ta]
             small = [k for k in diff if k not in set(big)]
-            leaves += [(f, sum(size(sa, ta, k) for k in small)) for f in bucketing.only(small)] \
-                if small else []
+            leaves += [(f, n) for group, n in by_rows(small, sa, ta) for f in bucketing.only(group)]
             queue += bucketing.split(big, SPLIT[self.mode]) if big else []
         for where, rows in leaves:
             if self.budget.exhausted:
@@ -134,9 +138,9 @@ class Comparison:
             self.compare_multisets(where, sh, th)
             return
         src, tgt = group(sh), group(th)
-        changed = [k for k in src.keys() & tgt.keys() if src[k] != tgt[k]]
-        only_src = sorted(src.keys() - tgt.keys())
-        only_tgt = sorted(tgt.keys() - src.keys())
+        changed = self.within_budget(sorted(k for k in src.keys() & tgt.keys() if src[k] != tgt[k]))
+        only_src = self.within_budget(sorted(src.keys() - tgt.keys()))
+        only_tgt = self.within_budget(sorted(tgt.keys() - src.keys()))
         sv, tv = both(lambda: self.src.values(where, sorted(changed) + only_src),
                       lambda: self.tgt.values(where, sorted(changed) + only_tgt))
         for k in sorted(changed):
@@ -172,6 +176,12 @@ class Comparison:
             for _ in range(n):
                 self.add(MISSING_SOURCE, str(h), {"target": self.row(tv.get(str(h)))}, tv.get(str(h)))
 
+    def within_budget(self, keys: list[str]) -> list[str]:
+        """The keys there is room to report; the others are counted as suspended."""
+        room = self.budget.room
+        self.out.suspended += max(0, len(keys) - room)
+        return keys[:room]
+
     # -- failures -------------------------------------------------------------------------
     def row(self, values: list | None) -> dict[str, Any] | None:
         if values is None:
@@ -193,6 +203,18 @@ class Comparison:
             self.out.suspended += 1
             return
         self.out.differences.append(Difference(failure_type, self.key_of(key, values), details))
+
+
+def by_rows(buckets: list[int], a: Aggregates, b: Aggregates) -> list[tuple[list[int], int]]:
+    """Buckets grouped so that one row-level query reads at most LEAF_QUERY_ROWS rows a side."""
+    groups: list[tuple[list[int], int]] = []
+    for k in buckets:
+        n = size(a, b, k)
+        if not groups or groups[-1][1] + n > LEAF_QUERY_ROWS:
+            groups.append(([], 0))
+        groups[-1][0].append(k)
+        groups[-1] = (groups[-1][0], groups[-1][1] + n)
+    return groups
 
 
 def size(a: Aggregates, b: Aggregates, k: int) -> int:

@@ -85,6 +85,7 @@ class MemorySide(Side):
         return [(self.key_text(r), self.row_hash(r)) for r in self.rows if self.keep(r, where)]
 
     def values(self, where, keys):
+        self.most_keys = max(getattr(self, "most_keys", 0), len(keys))
         wanted = set(keys)
         return {self.key_text(r): list(r) for r in self.rows
                 if self.keep(r, where) and self.key_text(r) in wanted}
@@ -182,3 +183,12 @@ def test_empty_tables():
     assert out.differences == [] and out.source_rows == 0
     out, _ = compare(table(10), [])
     assert {d.failure_type for d in out.differences} == {MISSING_TARGET} and len(out.differences) == 10
+
+
+def test_a_truncated_target_reads_values_only_for_what_is_reported():
+    idx = [0]
+    src, tgt = MemorySide(table(5000), "range", idx), MemorySide([], "range", idx)
+    out = Comparison(src, tgt, SPECS, ["id"], "range", 500, Budget(25, [10_000])).run()
+    assert len(out.differences) == 25 and out.suspended == 5000 - 25
+    assert {d.failure_type for d in out.differences} == {MISSING_TARGET}
+    assert src.most_keys == 25  # values are read for the 25 reported rows only
