@@ -2,6 +2,7 @@
 # Run a sparkdms task through spark-submit (standalone, YARN/EMR, Kubernetes).
 #
 #   ./spark-submit.sh TASK.yaml [spark-submit options ...] [-- sparkdms options ...]
+#   SPARKDMS_JOB=validate ./spark-submit.sh TASK.yaml ...    (jobs/validate.py instead of full_load)
 #   ./spark-submit.sh conf/examples/postgres-to-mariadb.yaml --master spark://host:7077 -- --report out.json
 #
 # It zips the project's code for --py-files, asks the task which engines it uses and
@@ -14,7 +15,7 @@ PY="${SPARKDMS_PYTHON:-$ROOT/.venv/bin/python}"
 [[ -x "$PY" ]] || PY="$(command -v python3)"
 
 if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 TASK="$1"; shift
@@ -52,4 +53,4 @@ exec "$SPARK_SUBMIT" \
     --conf "spark.executor.extraJavaOptions=-Duser.timezone=UTC" \
     --conf spark.ui.showConsoleProgress=false \
     "${SUBMIT_ARGS[@]}" \
-    "$ROOT/jobs/full_load.py" "$TASK" "${APP_ARGS[@]}"
+    "$ROOT/jobs/${SPARKDMS_JOB:-full_load}.py" "$TASK" "${APP_ARGS[@]}"

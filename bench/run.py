@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", help="Spark master for sparkdms (default: the task's local[*])")
     parser.add_argument("--skip-sparkdms", action="store_true", help="run only the COPY baseline")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.md")
+    parser.add_argument("--skip-validation", action="store_true", help="skip the validation case")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
     args = parser.parse_args(argv)
     if shutil.which("psql") is None:
@@ -232,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{results[-1].rows_per_second:,.0f} rows/s")  # fmt: skip
 
     section = markdown(results, expected[0], master, load_before)
+    if not args.skip_sparkdms and not args.skip_validation:
+        import validation  # bench/validation.py: validate unchanged and 0.01 % changed copies
+
+        direct = results[1]
+        section += "\n" + validation.run_case(load=(direct.seconds, direct.load_seconds),
+                                              master=args.master)
     log("\n" + section)
     if not args.no_record:
         record(section)
