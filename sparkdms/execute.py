@@ -66,7 +66,8 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         ctx.target.abort(tp, settings, ctx.load_id)
         stats.finish(0, explain(err, ctx.task.secrets))
         print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
-        if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK":
+        if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK" or \
+                getattr(err, "stop_task", False):  # e.g. DataTruncationErrorPolicy STOP_TASK
             ctx.stop.set()
 
 
@@ -78,8 +79,15 @@ def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> Any:
     if supported is not None and supported(ctx.source, tp, settings):
         stats.PartitionMethod += " (direct copy)"
         return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, ctx.load_id)
-    df = to_target(ctx.source.read(ctx.spark, tp, settings), tp)
-    return ctx.target.write(df, tp, settings, ctx.load_id)
+    from dataclasses import replace
+
+    from sparkdms.mapping import lob
+
+    df, lob_done = lob.apply(ctx.source.read(ctx.spark, tp, settings), tp, settings)
+    result = ctx.target.write(to_target(df, tp), tp, settings, ctx.load_id)
+    if lob_done is not None:  # LOB values over the limit: counted and logged, never silent
+        result = replace(result, error_rows=result.error_rows + lob_done(stats, ctx.out))
+    return result
 
 
 def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float = 15.0) -> None:

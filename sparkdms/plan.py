@@ -41,6 +41,17 @@ class Partitioning:
 
 
 @dataclass(frozen=True)
+class LobLimit:
+    """Values of ``columns`` (source names) over ``max_bytes`` are cut to it, counted and
+    logged with their row keys; ErrorBehavior.DataTruncationErrorPolicy decides the rest
+    (lob-settings table-settings rule, or TargetMetadata.LimitedSizeLobMode/LobMaxSize)."""
+
+    max_bytes: int
+    columns: tuple[str, ...]
+    origin: str  # "rule 7 ('lobs')" or "TargetMetadata.LobMaxSize"
+
+
+@dataclass(frozen=True)
 class TablePlan:
     source: Table
     target_schema: str
@@ -54,6 +65,18 @@ class TablePlan:
     rule_ids: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)  # table-settings rule content
     warnings: tuple[str, ...] = ()
+    # table-mapping rules (sparkdms/mapping): source columns an add-column expression reads
+    # besides the planned ones, the LOB limit, columns the rules removed, load-order
+    read_columns: tuple[str, ...] = ()
+    lob_limit: LobLimit | None = None
+    removed_columns: tuple[str, ...] = ()  # "name (rule 3)"
+    load_order: int = 0
+
+    @property
+    def source_names(self) -> set[str]:
+        """Every source column the read must return: planned columns and expression inputs."""
+        return {c.source.name for c in self.columns if c.source is not None} | \
+            set(self.read_columns)
 
     @property
     def source_label(self) -> str:

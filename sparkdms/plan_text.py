@@ -21,9 +21,7 @@ def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
         null = "" if c.nullable else " NOT NULL"
         lines.append(f"    {c.target_name.ljust(width)}  {c.target_type}{null}   <- {src}"
                      f"{expr}{rules}")
-    if tp.filters:
-        lines.append("  filters (pushed down to the source):")
-        lines += [f"    {f}" for f in tp.filters]
+    lines += _rule_lines(tp)
     part = tp.partitioning
     lines.append(f"  partitioning: {part.method}, {part.count} partition(s)"
                  + (f" on {part.column}" if part.column else ""))
@@ -34,6 +32,28 @@ def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
     for ddl in target.target_ddl(tp):
         lines += ["    " + line for line in ddl.splitlines()]
     lines += [f"  warning: {w}" for w in tp.warnings]
+    return lines
+
+
+def _rule_lines(tp: TablePlan) -> list[str]:
+    """What table-mapping rules did besides the column list: removed columns, expression
+    inputs, filters, LOB limit, load order."""
+    lines = []
+    if tp.removed_columns:
+        lines.append(f"  removed columns: {', '.join(tp.removed_columns)}")
+    if tp.read_columns:
+        lines.append(f"  read for expressions only: {', '.join(tp.read_columns)}")
+    if tp.filters:
+        lines.append("  filters (pushed down to the source, ANDed):")
+        lines += [f"    {f}" for f in tp.filters]
+    if tp.lob_limit is not None:
+        lob = tp.lob_limit
+        lines.append(f"  LOB limit: {lob.max_bytes // 1024} KB ({lob.max_bytes:,} bytes) on "
+                     f"{', '.join(lob.columns)} ({lob.origin}); larger values are counted, "
+                     "logged with their keys and handled by "
+                     "ErrorBehavior.DataTruncationErrorPolicy")
+    if tp.load_order:
+        lines.append(f"  load-order: {tp.load_order}")
     return lines
 
 

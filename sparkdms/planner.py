@@ -1,19 +1,27 @@
-"""From (task, source catalog) to a Plan: selection, target names, target types,
-keys and partitioning. Nothing is written; ``sparkdms plan`` prints the result."""
+"""From (task, source catalog) to a Plan: selection, filters, transformation rules, target
+names and types, keys, table settings and partitioning. Nothing is written; ``sparkdms
+plan`` prints the result. Every rule problem is raised here, naming the rule, before Spark
+starts; a rule that matches nothing is a plan warning."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sparkdms import identifiers
 from sparkdms.catalog import Catalog, Column, Index, Table
-from sparkdms.mapping import parse_rules, select_tables, table_wanted
-from sparkdms.mapping.rules import Rule
-from sparkdms.mapping.selection import matching_rules
+from sparkdms.errors import MappingRuleError
+from sparkdms.mapping import parse_rules, select_tables
+from sparkdms.mapping.base import Rule
+from sparkdms.mapping.filters import table_filters
+from sparkdms.mapping.selection import matched_selection, matching_rules, table_mentioned
+from sparkdms.mapping.table_settings import lob_limit, parallel_load
+from sparkdms.mapping.transformations import Usage, apply_columns, apply_names
+from sparkdms.mapping.wildcard import matches
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
 from sparkdms.task import Task
-from sparkdms.typemap.fidelity import annotate
+from sparkdms.typemap.fidelity import annotate, is_lob
 from sparkdms.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 
 
@@ -22,8 +30,10 @@ def rules_for(task: Task) -> list[Rule]:
 
 
 def discover(task: Task, source: Any) -> Catalog:
+    """Tables any selection rule names (excluded ones too, so that the plan can tell an
+    exclude rule that matched from one that matched nothing)."""
     rules = rules_for(task)
-    return source.discover(lambda s, t, k: table_wanted(rules, s, t, k))
+    return source.discover(lambda s, t, k: table_mentioned(rules, s, t, k))
 
 
 def same_family(source: Any, target: Any) -> bool:
@@ -32,7 +42,8 @@ def same_family(source: Any, target: Any) -> bool:
 
 def target_schema(task: Task, table: Table, source: Any, target: Any) -> str:
     """TargetSchema wins; the source's default schema (public, main, the MySQL endpoint's
-    database) lands in the target's default; other schemas keep their names."""
+    database) lands in the target's default; other schemas keep their names. Schema
+    transformation rules change this further (see mapping/transformations.py)."""
     explicit = task.settings["TargetMetadata.TargetSchema"]
     if explicit:
         return explicit
@@ -50,35 +61,119 @@ def plan_column(table: Table, col: Column, source: Any, target: Any,
                       default=None)
 
 
-def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target: Any) -> TablePlan:
+def _table_setting(rules: Sequence[Rule], table: Table, what: str) -> Rule | None:
+    """The table-settings rule that gives the table ``what`` (parallel_load / lob): a rule
+    naming the table exactly wins over wildcards; two exact ones are an error."""
+    found = [r for r in rules if r.rule_type == "table-settings" and getattr(r, what)
+             and matches(r.locator["schema-name"], table.schema)
+             and matches(r.locator["table-name"], table.name)]
+    exact = [r for r in found if (r.locator["schema-name"], r.locator["table-name"])
+             == (table.schema, table.name)]
+    if len(exact) > 1:
+        key = {"lob": "lob-settings", "parallel_load": "parallel-load"}[what]
+        raise exact[1].error(f"table {table.qualified} already has {key} from "
+                             f"{exact[0].label}; one per table")
+    return (exact or found or [None])[-1]
+
+
+def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target: Any,
+               usage: Usage | None = None) -> TablePlan:
+    usage = usage if usage is not None else Usage()
     overrides = parse_overrides(task.type_overrides)
-    columns = tuple(plan_column(table, c, source, target, overrides) for c in table.columns)
-    return TablePlan(
+    selected = matching_rules(rules, table)
+    plan = TablePlan(
         source=table,
         target_schema=target_schema(task, table, source, target),
         target_name=table.name,
-        columns=columns,
+        columns=tuple(plan_column(table, c, source, target, overrides) for c in table.columns),
         primary_key=table.primary_key,
         indexes=tuple(Index(i.name, i.columns, i.unique) for i in table.indexes),
         foreign_keys=table.foreign_keys,
-        rule_ids=tuple(r.rule_id for r in matching_rules(rules, table)),
+        filters=table_filters(selected, table, source),
+        rule_ids=tuple(r.rule_id for r in selected),
+        load_order=max((r.load_order for r in selected), default=0),
     )
+    ci = identifiers.rules_for(target.engine).ci_columns
+    plan = apply_columns(plan, rules, source, target, usage, ci)
+    plan = apply_names(plan, rules, plan.target_schema, usage)
+    return _settings(task, plan, rules, source, usage)
+
+
+def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
+              usage: Usage) -> TablePlan:
+    lob_rule = _table_setting(rules, plan.source, "lob")
+    limit = lob_limit(lob_rule, plan.source, task.settings, is_lob)
+    settings: dict[str, Any] = {}
+    ids = list(plan.rule_ids)
+    for rule in (lob_rule, _table_setting(rules, plan.source, "parallel_load")):
+        if rule is not None:
+            usage.hit([rule])
+            settings.update({k: v for k, v in rule.raw.items()
+                             if k in ("parallel-load", "lob-settings")})
+            ids.append(rule.rule_id)
+    if limit is not None:
+        settings.setdefault("lob-settings", {"mode": "limited", "from": limit.origin})
+        limit = replace(limit, columns=tuple(c for c in limit.columns if c in plan.source_names))
+    return replace(plan, settings=settings, lob_limit=limit if limit and limit.columns else None,
+                   rule_ids=tuple(dict.fromkeys(ids)))
+
+
+def partition(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
+              with_partitions: bool, usage: Usage) -> TablePlan:
+    rule = _table_setting(rules, plan.source, "parallel_load")
+    part, note = parallel_load(rule, plan.source, source, with_partitions) if rule else \
+        (None, None)
+    if note:
+        usage.warnings.append(note)
+    if part is None and with_partitions:
+        part = source.plan_partitions(plan, task.settings)
+    return replace(plan, partitioning=part) if part is not None else plan
+
+
+def _check_targets(plans: Sequence[TablePlan]) -> None:
+    """Two source tables renamed onto one target table (AWS DMS does not merge tables)."""
+    seen: dict[tuple[str, str], TablePlan] = {}
+    for tp in plans:
+        key = (tp.target_schema, tp.target_name)
+        other = seen.setdefault(key, tp)
+        if other is not tp:
+            ids = sorted(set(tp.rule_ids) | set(other.rule_ids))
+            raise MappingRuleError(ids[-1] if ids else "-", "-", (
+                f"tables {other.source_label} and {tp.source_label} would both load into "
+                f"{tp.target_label}; rename one of them (rules involved: {', '.join(ids)})"))
+
+
+def _id_order(rule_id: str) -> tuple[int, str]:
+    return (int(rule_id), "") if rule_id.isdigit() else (1 << 62, rule_id)
+
+
+def rule_warnings(rules: Sequence[Rule], usage: Usage) -> list[str]:
+    out = []
+    for r in rules:
+        if r.no_effect and r.rule_id in usage.matched:
+            out.append(f"{r.label}: {r.action} has no effect in sparkdms: {r.no_effect}")
+        elif r.rule_id not in usage.matched:
+            out.append(f"{r.label} ({r.rule_type}"
+                       + (f" {r.action}" if r.action else "") + ") matches nothing on the "
+                       "source: check its object-locator (names are case-sensitive)")
+    return out
 
 
 def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
                with_partitions: bool = True) -> Plan:
-    from dataclasses import replace
-
     rules = rules_for(task)
     catalog = read_as_text(catalog, parse_overrides(task.type_overrides), target)
-    tables = []
-    for table in select_tables(rules, catalog):
-        plan = plan_table(task, table, rules, source, target)
-        if with_partitions:
-            plan = replace(plan, partitioning=source.plan_partitions(plan, task.settings))
-        tables.append(plan)
-    plan = Plan(task.name, source.engine, target.engine, tuple(tables),
-                tuple(f"setting {n} has no effect in sparkdms and is ignored"
-                      for n in task.settings.ignored))
+    usage = Usage()
+    usage.matched |= matched_selection(rules, catalog)
+    tables = [plan_table(task, t, rules, source, target, usage)
+              for t in select_tables(rules, catalog)]
+    _check_targets(tables)
+    tables = [partition(task, tp, rules, source, with_partitions, usage) for tp in tables]
+    tables = [replace(tp, rule_ids=tuple(sorted(tp.rule_ids, key=_id_order))) for tp in tables]
+    tables.sort(key=lambda tp: -tp.load_order)  # AWS load-order: higher loads first
+    warnings = [f"setting {n} has no effect in sparkdms and is ignored"
+                for n in task.settings.ignored]
+    warnings += usage.warnings + rule_warnings(rules, usage)
+    plan = Plan(task.name, source.engine, target.engine, tuple(tables), tuple(warnings))
     plan = identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])
     return annotate(plan, target)  # lossy type conversions as plan warnings

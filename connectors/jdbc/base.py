@@ -253,7 +253,7 @@ class JdbcConnector(Connector):
     def select_sql(self, plan: TablePlan, partition: str = "") -> str:
         """The source query of one partition: planned columns in wire form, the pushed-down
         filters and the partition predicate, which may use any source column (or ctid)."""
-        wanted = {c.source.name for c in plan.columns if c.source is not None}
+        wanted = plan.source_names  # planned columns and add-column expression inputs
         exprs = [f"{self.read_expr(c)} AS {self.quote(c.name)}"
                  for c in plan.source.columns if c.name in wanted]
         sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(plan.source.schema, plan.source.name)}"
@@ -265,7 +265,7 @@ class JdbcConnector(Connector):
     def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame:
         from pyspark.sql import functions as F
 
-        wanted = {c.source.name for c in plan.columns if c.source is not None}
+        wanted = plan.source_names  # planned columns and add-column expression inputs
         cols = [c for c in plan.source.columns if c.name in wanted]
         custom = ", ".join(f"`{c.name.replace('`', '``')}` {self.wire_type(c).simpleString()}"
                            for c in cols)

@@ -182,7 +182,7 @@ class MySQLConnector(JdbcConnector):
         """Count zero dates (0000-00-00, 2024-00-10) per column; ``options.zero_date`` decides:
         ``null`` (default) loads them as NULL and counts them in the table statistics
         (``ZeroDatesAsNull``), ``error`` stops the table before a row is written."""
-        wanted = {c.source.name for c in plan.columns if c.source is not None}
+        wanted = plan.source_names  # planned columns and add-column expression inputs
         cols = [c for c in plan.source.columns if c.name in wanted and self._zero_date_capable(c)]
         if not cols:
             return {}
@@ -296,6 +296,49 @@ class MySQLConnector(JdbcConnector):
         if rows:
             cur.executemany(sql, rows)
         return len(rows)
+
+
+    # -- native partitions (table-settings parallel-load; sparkdms/mapping/table_settings.py) --
+    def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
+        """(partition name, condition) per partition from information_schema.PARTITIONS, for
+        RANGE, LIST (one expression or column) and HASH partitioning; none for KEY and
+        LINEAR (no SQL condition) or when ``leaves`` asks for subpartitions. Where the
+        conditions might miss a row (HASH, several COLUMNS), one more segment takes the
+        rest."""
+        rows = self.query(
+            "SELECT PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, "
+            "PARTITION_DESCRIPTION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = %s "
+            "AND TABLE_NAME = %s AND PARTITION_NAME IS NOT NULL "
+            "ORDER BY PARTITION_ORDINAL_POSITION", (table.schema, table.name))
+        parts = list(dict.fromkeys(tuple(r) for r in rows))
+        if leaves or not parts:
+            return []
+        method, expr = str(parts[0][1]).upper(), str(parts[0][2])
+        several = "," in expr and method.endswith("COLUMNS")
+        e = f"({expr})" if several else expr
+        preds: list[str] = []
+        if method in ("RANGE", "RANGE COLUMNS"):
+            prev = None
+            for _, _, _, desc in parts:
+                conds = ([f"{e} >= {prev}"] if prev is not None else []) + \
+                    ([f"{e} < {desc}"] if "MAXVALUE" not in str(desc).upper() else [])
+                pred = " AND ".join(conds) or "TRUE"
+                preds.append(pred if prev is not None else f"({pred}) OR {expr} IS NULL")
+                prev = f"({desc})" if several else desc
+        elif method in ("LIST", "LIST COLUMNS"):
+            for _, _, _, desc in parts:
+                nulls = f" OR {expr} IS NULL" if "NULL" in str(desc).upper() else ""
+                preds.append(f"{e} IN ({desc}){nulls}")
+        elif method == "HASH":
+            preds = [f"MOD(ABS(COALESCE({expr}, 0)), {len(parts)}) = {k}"
+                     for k in range(len(parts))]
+        else:
+            return []
+        out = [(str(p[0]), pred) for p, pred in zip(parts, preds, strict=True)]
+        if several or method == "HASH":
+            out.append(("(rows of no partition above)",
+                        "NOT (" + " OR ".join(f"({p}) IS TRUE" for p in preds) + ")"))
+        return out
 
 
 class MariaDBConnector(MySQLConnector):

@@ -327,3 +327,17 @@ class PostgresConnector(JdbcConnector):
         finally:
             conn.close()
         return cur.rowcount
+
+    # -- native partitions (table-settings parallel-load; sparkdms/mapping/table_settings.py) --
+    def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
+        """(partition name, condition over the parent's columns): the direct partitions of a
+        declaratively partitioned table, or its leaf partitions. The conditions are
+        PostgreSQL's own partition constraints, so each segment's query reads one partition
+        (pruning) and together they cover every row."""
+        level = "t.isleaf" if leaves else "t.level = 1"
+        rows = self.query(
+            "SELECT c.relname, pg_get_partition_constraintdef(t.relid) "
+            "FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid "
+            f"WHERE t.level > 0 AND {level} ORDER BY c.relname",
+            (self.qualify(table.schema, table.name),))
+        return [(str(name), str(cond) if cond else "TRUE") for name, cond in rows]

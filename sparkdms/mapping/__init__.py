@@ -1,6 +1,12 @@
-"""AWS DMS table mappings: the ``{"rules": [...]}`` document, as AWS documents it."""
+"""AWS DMS table mappings: the ``{"rules": [...]}`` document, as AWS documents it.
 
-from sparkdms.mapping.rules import Rule, parse_rules
+rules.py parses and checks every rule; selection.py and filters.py choose tables and rows;
+transformations.py and expressions.py shape columns, names and added values;
+table_settings.py splits reads and limits LOBs; lob.py applies the limit at load time.
+"""
+
+from sparkdms.mapping.base import Rule
+from sparkdms.mapping.rules import parse_rules
 from sparkdms.mapping.selection import select_tables, table_wanted
 
 __all__ = ["Rule", "parse_rules", "select_tables", "table_wanted"]

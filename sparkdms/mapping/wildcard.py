@@ -1,10 +1,22 @@
-"""AWS DMS object-locator wildcards: ``%`` any run, ``_`` one character,
-``[_]`` a literal underscore, ``[abc]`` / ``[a-z]`` a set."""
+"""AWS DMS object-locator wildcards: ``%`` any run of characters (also none), ``_`` exactly
+one character, ``[_]`` a literal underscore (any one character in brackets is literal:
+``[%]``, ``[[]``), ``[abc]`` / ``[a-z]`` a set, ``[^abc]`` / ``[!abc]`` a negated set.
+Matching is case-sensitive, as AWS DMS documents for names in table mappings."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+
+def _bracket(body: str) -> str:
+    """Regex for the text between ``[`` and ``]``: one literal character, or a set."""
+    if len(body) == 1:
+        return re.escape(body)
+    negate = body[0] in "^!"
+    members = body[1:] if negate else body
+    escaped = members.replace("\\", "\\\\").replace("[", "\\[").replace("^", "\\^")
+    return "[" + ("^" if negate else "") + escaped + "]"
 
 
 @lru_cache(maxsize=1024)
@@ -13,18 +25,14 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     i = 0
     while i < len(pattern):
         ch = pattern[i]
+        end = pattern.find("]", i + 2) if ch == "[" else -1  # "[]" never closes at once
         if ch == "%":
             out.append(".*")
         elif ch == "_":
             out.append(".")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end]
-                out.append(re.escape(body) if len(body) == 1 else "[" + body.replace("\\", "\\\\") + "]")
-                i = end
+        elif ch == "[" and end != -1:
+            out.append(_bracket(pattern[i + 1:end]))
+            i = end
         else:
             out.append(re.escape(ch))
         i += 1
