@@ -163,8 +163,9 @@ def _rename_and_retype(state: _Columns, rules: list[Rule], source: Any, target: 
         if naming:
             cp = replace(cp, target_name=new_name(naming, cp.target_name, f"column {name}"))
         retypes = [r for r in mine if r.action == "change-data-type"]
-        if retypes:
-            cp = _retype(retypes[-1], state.table, col, cp, source, target)
+        if retypes:  # a rule naming the column exactly wins over wildcards, else the last
+            exact = [r for r in retypes if _exact(r, _names(state.table, "column", name))]
+            cp = _retype((exact or retypes)[-1], state.table, col, cp, source, target)
         state.plans[name] = replace(cp, rule_ids=cp.rule_ids + tuple(r.rule_id for r in mine))
 
 
