@@ -8,14 +8,16 @@ with SQLite's semantics where they differ from Spark's:
   ``||``            text concatenation; numbers and booleans (as 1/0) become text first
   ``a / b``         integer division when both sides are integers; division or ``%`` by
                     zero is NULL
-  ``LIKE``          case-insensitive (ILIKE); ``GLOB`` a case-sensitive regular expression
+  ``LIKE``          case-insensitive for ASCII letters only; ``GLOB`` case-sensitive
+  ``hex(NULL)``     '' (empty text)
   ``upper/lower``   ASCII letters only, as SQLite's built-in functions
   ``max/min(a,b)``  scalar: NULL when any argument is NULL
   ``log(x)``        base 10; ``log(b, x)`` base b
   ``CAST``          SQLite type affinity: *INT* -> BIGINT, *CHAR*/TEXT/CLOB -> STRING,
                     REAL/FLOAT/DOUBLE -> DOUBLE, BLOB -> BINARY, NUMERIC(p,s)/DECIMAL(p,s) ->
                     DECIMAL(p,s) (DECIMAL(38,18) without precision), DATE -> DATE,
-                    DATETIME/TIMESTAMP -> TIMESTAMP
+                    DATETIME/TIMESTAMP -> TIMESTAMP; text to a number takes its longest
+                    numeric prefix, as SQLite ('12abc' -> 12, 'abc' -> 0)
   date/time         ``date()``, ``time()``, ``datetime()``, ``julianday()``, ``unixepoch()``,
                     ``strftime()`` return SQLite's text forms ('YYYY-MM-DD HH:MM:SS', UTC);
                     time value 'now', a date/time column or text; modifiers '+N days'
@@ -246,8 +248,14 @@ def _in(r: _Renderer, node: exp.In) -> Typed:
     return Typed(f"({r(node.this).sql} IN ({items}))", "bool")
 
 
+def _ascii_lower(sql: str) -> str:
+    return f"translate({sql}, '{UPPER}', '{LOWER}')"
+
+
 def _like(r: _Renderer, node: exp.Like, escape: str = "") -> Typed:
-    sql = f"({r.text(node.this)} ILIKE {r.text(node.expression)}{escape})"
+    """SQLite's LIKE ignores the case of ASCII letters only ('ë' and 'Ë' differ)."""
+    sql = (f"({_ascii_lower(r.text(node.this))} LIKE {_ascii_lower(r.text(node.expression))}"
+           f"{escape})")
     return Typed(f"(NOT {sql})" if node.args.get("negate") else sql, "bool")
 
 
@@ -412,7 +420,8 @@ def _log(r: _Renderer, node: exp.Log) -> Typed:
 
 def _hex(r: _Renderer, node: exp.Hex) -> Typed:
     t = r(node.this)
-    return Typed(f"hex({t.sql if t.kind == 'blob' else r.text(node.this)})", "text")
+    value = t.sql if t.kind == "blob" else r.text(node.this)
+    return Typed(f"coalesce(hex({value}), '')", "text")  # SQLite: hex(NULL) is ''
 
 
 # SQLite type affinity (https://sqlite.org/datatype3.html#affinity_name_examples), in order
@@ -436,11 +445,23 @@ def _cast(r: _Renderer, node: exp.Cast) -> Typed:
     args = tuple(a.strip() for a in spelled[len(name):].strip(" ()").split(",") if a.strip())
     if args and not all(a.isdigit() for a in args):
         raise Untranslatable(f"CAST to {spelled}")
+    value = r(node.this)
     for test, make in CASTS:
         if test(name):
             target, kind = make(name, args)
-            return Typed(f"CAST({r(node.this).sql} AS {target})", kind)
+            if value.kind == "text" and kind in NUMERIC_PREFIX:
+                digits = f"regexp_extract({value.sql}, {spark_str(NUMERIC_PREFIX[kind])}, 1)"
+                return Typed(f"CAST(IF({value.sql} IS NULL, NULL, coalesce(nullif({digits}, ''), "
+                             f"'0')) AS {target})", kind)
+            return Typed(f"CAST({value.sql} AS {target})", kind)
     raise Untranslatable(f"CAST to {spelled}")
+
+
+# SQLite reads text as a number by its longest numeric prefix ('12abc' -> 12, 'x' -> 0)
+NUMERIC_PREFIX = {
+    "int": r"^\s*([+-]?[0-9]+)",
+    "num": r"^\s*([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?)",
+}
 
 
 # -- date and time ------------------------------------------------------------------------------
@@ -454,7 +475,6 @@ STRFTIME_PATTERNS = {"d": "dd", "H": "HH", "j": "DDD", "m": "MM", "M": "mm", "S"
 STRFTIME_COMPUTED = {
     "s": "CAST(unix_seconds({t}) AS STRING)",
     "w": "CAST(dayofweek({t}) - 1 AS STRING)",
-    "u": "CAST((dayofweek({t}) + 5) % 7 + 1 AS STRING)",
     "J": "CAST(unix_micros({t}) / 86400000000D + 2440587.5D AS STRING)",
 }
 
@@ -502,37 +522,42 @@ def _time_value(r: _Renderer, args: list[Any]) -> str:
 
 
 def _format(fmt: str, ts: str) -> str:
-    """SQLite strftime format -> Spark: date_format runs and computed pieces, concatenated."""
+    """SQLite strftime format -> Spark: date_format runs and computed pieces, concatenated
+    (literal text is quoted once per run, so '100%%' stays 100%)."""
     parts: list[str] = []
-    pattern: list[str] = []
+    pattern, literal = "", ""
+
+    def end_literal() -> None:
+        nonlocal pattern, literal
+        if literal:
+            pattern += "'" + literal.replace("'", "''") + "'"
+            literal = ""
 
     def flush() -> None:
+        nonlocal pattern
+        end_literal()
         if pattern:
-            parts.append(f"date_format({ts}, {spark_str(''.join(pattern))})")
-            pattern.clear()
+            parts.append(f"date_format({ts}, {spark_str(pattern)})")
+            pattern = ""
 
     i = 0
     while i < len(fmt):
-        ch = fmt[i]
-        if ch == "%" and i + 1 < len(fmt):
-            code = fmt[i + 1]
-            i += 2
-            if code in STRFTIME_PATTERNS:
-                pattern.append(STRFTIME_PATTERNS[code])
-            elif code == "%":
-                pattern.append("'%'")
-            elif code in STRFTIME_COMPUTED:
-                flush()
-                parts.append(STRFTIME_COMPUTED[code].format(t=ts))
-            else:
-                raise Untranslatable(f"strftime format %{code}")
-            continue
-        run = ch
-        i += 1
-        while i < len(fmt) and fmt[i] != "%":
-            run += fmt[i]
+        ch, code = fmt[i], fmt[i + 1] if i + 1 < len(fmt) else ""
+        if ch != "%" or not code:
+            literal += ch
             i += 1
-        pattern.append("'" + run.replace("'", "''") + "'")
+            continue
+        i += 2
+        if code in STRFTIME_PATTERNS:
+            end_literal()
+            pattern += STRFTIME_PATTERNS[code]
+        elif code == "%":
+            literal += "%"
+        elif code in STRFTIME_COMPUTED:
+            flush()
+            parts.append(STRFTIME_COMPUTED[code].format(t=ts))
+        else:
+            raise Untranslatable(f"strftime format %{code}")
     flush()
     if not parts:
         return "''"
