@@ -130,17 +130,23 @@ def partition(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
     return replace(plan, partitioning=part) if part is not None else plan
 
 
-def _check_targets(plans: Sequence[TablePlan]) -> None:
-    """Two source tables renamed onto one target table (AWS DMS does not merge tables)."""
+def _check_targets(plans: Sequence[TablePlan], rules: Sequence[Rule]) -> None:
+    """Two source tables renamed onto one target table (AWS DMS does not merge tables): an
+    error naming the transformation rules that renamed them."""
     seen: dict[tuple[str, str], TablePlan] = {}
+    naming = {r.rule_id: r for r in rules if r.rule_type == "transformation"
+              and r.target in ("schema", "table")}
     for tp in plans:
-        key = (tp.target_schema, tp.target_name)
-        other = seen.setdefault(key, tp)
-        if other is not tp:
-            ids = sorted(set(tp.rule_ids) | set(other.rule_ids))
-            raise MappingRuleError(ids[-1] if ids else "-", "-", (
-                f"tables {other.source_label} and {tp.source_label} would both load into "
-                f"{tp.target_label}; rename one of them (rules involved: {', '.join(ids)})"))
+        other = seen.setdefault((tp.target_schema, tp.target_name), tp)
+        if other is tp:
+            continue
+        ids = sorted({i for i in (*tp.rule_ids, *other.rule_ids) if i in naming}, key=_id_order)
+        problem = (f"tables {other.source_label} and {tp.source_label} would both load into "
+                   f"{tp.target_label}; rename one of them"
+                   + (f" (rules involved: {', '.join(ids)})" if ids else ""))
+        if ids:
+            raise naming[ids[-1]].error(problem)
+        raise MappingRuleError("-", "-", problem)
 
 
 def _id_order(rule_id: str) -> tuple[int, str]:
@@ -167,7 +173,7 @@ def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
     usage.matched |= matched_selection(rules, catalog)
     tables = [plan_table(task, t, rules, source, target, usage)
               for t in select_tables(rules, catalog)]
-    _check_targets(tables)
+    _check_targets(tables, rules)
     tables = [partition(task, tp, rules, source, with_partitions, usage) for tp in tables]
     tables = [replace(tp, rule_ids=tuple(sorted(tp.rule_ids, key=_id_order))) for tp in tables]
     tables.sort(key=lambda tp: -tp.load_order)  # AWS load-order: higher loads first

@@ -23,11 +23,15 @@ with SQLite's semantics where they differ from Spark's:
                     time value 'now', a date/time column or text; modifiers '+N days'
                     (years, months, days, hours, minutes, seconds), 'start of day|month|year',
                     'unixepoch'
-  ``$AR_M_SOURCE_SCHEMA``, ``$AR_M_SOURCE_TABLE_NAME``  the source schema and table name
+  headers           ``$AR_M_SOURCE_SCHEMA``, ``$AR_M_SOURCE_TABLE_NAME``: the source names;
+                    full-load values of the change headers: ``$AR_H_OPERATION`` 'INSERT',
+                    ``$AR_H_TIMESTAMP`` / ``$AR_H_COMMIT_TIMESTAMP`` the current time (UTC),
+                    ``$AR_H_DB_COMMIT_TIMESTAMP`` NULL, ``$AR_H_CHANGE_SEQ``,
+                    ``$AR_H_STREAM_POSITION``, ``$AR_H_TRANSACTION_ID``, ``$AR_H_USER`` ''
   ``operation_indicator(d, u, i)``  ``i``: every row of a full load is an insert
 
-Anything else (subqueries, aggregates, ``printf``, ``random()``, change-data-capture
-headers, ...) is refused with the construct named, when the task is read.
+Anything else (subqueries, aggregates, ``printf``, ``random()``, unknown headers, ...) is
+refused with the construct named, when the task is read.
 """
 
 from __future__ import annotations
@@ -180,17 +184,29 @@ def _column(r: _Renderer, node: exp.Column) -> Typed:
     return Typed(bq(name), kind_of(r.scope.columns[name]))
 
 
-HEADERS: dict[str, Callable[[Scope], str]] = {
-    "AR_M_SOURCE_SCHEMA": lambda s: s.schema,
-    "AR_M_SOURCE_TABLE_NAME": lambda s: s.table,
+_NOW = Typed("date_format(current_timestamp(), 'yyyy-MM-dd HH:mm:ss')", "text")
+_EMPTY = Typed("''", "text")
+# header columns and their values in a full load (every row is an insert, read now; the
+# change-stream headers are empty, the source's commit time unknown)
+HEADERS: dict[str, Callable[[Scope], Typed]] = {
+    "AR_M_SOURCE_SCHEMA": lambda s: Typed(spark_str(s.schema), "text"),
+    "AR_M_SOURCE_TABLE_NAME": lambda s: Typed(spark_str(s.table), "text"),
+    "AR_H_OPERATION": lambda s: Typed("'INSERT'", "text"),
+    "AR_H_TIMESTAMP": lambda s: _NOW,
+    "AR_H_COMMIT_TIMESTAMP": lambda s: _NOW,
+    "AR_H_DB_COMMIT_TIMESTAMP": lambda s: Typed("NULL", "null"),
+    "AR_H_CHANGE_SEQ": lambda s: _EMPTY,
+    "AR_H_STREAM_POSITION": lambda s: _EMPTY,
+    "AR_H_TRANSACTION_ID": lambda s: _EMPTY,
+    "AR_H_USER": lambda s: _EMPTY,
 }
 
 
 def _header(r: _Renderer, name: str) -> Typed:
     if name not in HEADERS:
-        raise Untranslatable(f"header ${name} (change-data-capture headers have no value in a "
-                             f"full load; supported: {', '.join('$' + h for h in HEADERS)})")
-    return Typed(spark_str(HEADERS[name](r.scope)), "text")
+        raise Untranslatable(f"header ${name} (supported: "
+                             f"{', '.join('$' + h for h in HEADERS)})")
+    return HEADERS[name](r.scope)
 
 
 def _literal(r: _Renderer, node: exp.Literal) -> Typed:

@@ -129,6 +129,10 @@ AZ = ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
     # header columns and the operation indicator of a full load
     ("$AR_M_SOURCE_SCHEMA || '.' || $AR_M_SOURCE_TABLE_NAME", "concat('Test', '.', 'ITEM')"),
     ("operation_indicator('D', 'U', 'I')", "'I'"),
+    ("$AR_H_OPERATION", "'INSERT'"),
+    ("$AR_H_TIMESTAMP", "date_format(current_timestamp(), 'yyyy-MM-dd HH:mm:ss')"),
+    ("$AR_H_STREAM_POSITION || $AR_H_CHANGE_SEQ", "concat('', '')"),
+    ("$AR_H_DB_COMMIT_TIMESTAMP", "NULL"),
     ("NULL", "NULL"),
     ("X'00ff'", "X'00ff'"),
 ])
@@ -149,7 +153,7 @@ def test_columns_read_in_order_of_appearance() -> None:
     ("count(*)", "function count()"),
     ("max($n)", "function max()"),
     ("$n IN (SELECT 1)", "IN with a subquery"),
-    ("$AR_H_TIMESTAMP", "header $AR_H_TIMESTAMP"),
+    ("$AR_H_NOPE", "header $AR_H_NOPE (supported: $AR_M_SOURCE_SCHEMA"),
     ("strftime('%W', $ts)", "strftime format %W"),
     ("strftime($FIRST_NAME, $ts)", "a strftime format that is not a text literal"),
     ("date($ts, 'localtime')", "date/time modifier 'localtime'"),

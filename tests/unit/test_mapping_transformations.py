@@ -331,3 +331,12 @@ def test_the_default_catalog_is_untouched_without_rules() -> None:
     p = plan([sel("Test")], target=PG_DST)
     assert [len(tp.columns) for tp in p.tables] == [len(t.columns) for t in CATALOG.tables[:3]]
     assert all(tp.rule_ids == ("1",) for tp in p.tables)
+
+
+def test_table_collision_names_the_renaming_rule() -> None:
+    with pytest.raises(MappingRuleError) as err:
+        plan([sel("Test"), tr("convert-uppercase", "table", T, "5"),
+              tr("rename", "table", {"schema-name": "Test", "table-name": "Actor"}, "7",
+                 value="ITEM")], target=PG_DST)
+    assert (err.value.rule_id, err.value.rule_name) == ("7", "tr7")
+    assert "rules involved: 5, 7" in str(err.value)
