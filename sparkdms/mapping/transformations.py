@@ -132,7 +132,6 @@ class _Columns:
     table: Table
     plans: dict[str, ColumnPlan]
     removed: list[str] = field(default_factory=list)
-    read: list[str] = field(default_factory=list)
 
 
 def _keep(state: _Columns, rules: list[Rule], usage: Usage) -> None:
@@ -276,13 +275,13 @@ def _primary_key(tp: TablePlan, rules: list[Rule], usage: Usage) -> TablePlan:
                    rule_ids=(*tp.rule_ids, rule.rule_id))
 
 
-def _keys(tp: TablePlan, state: _Columns, usage: Usage) -> TablePlan:
+def _keys(tp: TablePlan, usage: Usage, redefined: bool) -> TablePlan:
     """Primary key and indexes in target column names; those over removed columns go."""
     by_source = {c.source_name: c.target_name for c in tp.columns if c.source_name}
     pk: tuple[str, ...] = ()
     if all(c in by_source for c in tp.source.primary_key):
         pk = tuple(by_source[c] for c in tp.source.primary_key)
-    elif tp.source.primary_key:
+    elif tp.source.primary_key and not redefined:
         usage.warnings.append(f"table {tp.source_label}: the primary key "
                               f"({', '.join(tp.source.primary_key)}) is not created: a rule "
                               "removed one of its columns (add a define-primary-key rule)")
@@ -300,11 +299,11 @@ def apply_columns(tp: TablePlan, rules: Sequence[Rule], source: Any, target: Any
         check_exclusive([r for r in col_rules if _column_matches(r, col)],
                         _names(table, "column", col.name), f"column {table.qualified}.{col.name}")
     state = _Columns(table, {c.source_name: c for c in tp.columns if c.source_name})
-    _keep(state, col_rules, usage)
-    _rename_and_retype(state, col_rules, source, target, usage)
+    local = Usage()  # the rules that matched in this table
+    _keep(state, col_rules, local)
+    _rename_and_retype(state, col_rules, source, target, local)
     added = [_added(r, table, target) for r in col_rules if r.action == "add-column"]
-    usage.hit(r for r in col_rules if r.action == "add-column")
-    usage.hit(r for r in col_rules if r.no_effect)
+    local.hit(r for r in col_rules if r.action == "add-column" or r.no_effect)
     columns = [c for c in tp.columns if c.source_name in state.plans]
     columns = [state.plans[c.source_name] for c in columns if c.source_name] + added
     _check_collisions(columns, table, ci_columns, rules)
@@ -313,10 +312,11 @@ def apply_columns(tp: TablePlan, rules: Sequence[Rule], source: Any, target: Any
     planned = {c.source_name for c in columns if c.source_name}
     tp = replace(tp, columns=tuple(columns), removed_columns=tuple(state.removed),
                  read_columns=tuple(sorted(needed - planned)),
-                 rule_ids=tuple(dict.fromkeys((*tp.rule_ids, *(
-                     r.rule_id for r in col_rules if r.rule_id in usage.matched)))))
-    tp = _keys(tp, state, usage)
-    return _primary_key(tp, table_rules(rules, table, "table"), usage)
+                 rule_ids=tuple(dict.fromkeys((*tp.rule_ids, *sorted(local.matched)))))
+    usage.matched |= local.matched
+    table_level = table_rules(rules, table, "table")
+    tp = _keys(tp, usage, any(r.action == "define-primary-key" for r in table_level))
+    return _primary_key(tp, table_level, usage)
 
 
 def apply_names(tp: TablePlan, rules: Sequence[Rule], default_schema: str,

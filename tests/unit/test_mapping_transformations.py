@@ -340,3 +340,18 @@ def test_table_collision_names_the_renaming_rule() -> None:
                  value="ITEM")], target=PG_DST)
     assert (err.value.rule_id, err.value.rule_name) == ("7", "tr7")
     assert "rules involved: 5, 7" in str(err.value)
+
+
+def test_a_table_lists_only_the_column_rules_that_matched_it() -> None:
+    p = plan([sel("Test"), tr("rename", "column", {"schema-name": "Test", "table-name": "%",
+                                                   "column-name": "amount"}, value="total")])
+    assert "2" in table_plan(p, "DMS_orders").rule_ids
+    assert "2" not in table_plan(p, "ITEM").rule_ids
+
+
+def test_a_redefined_key_replaces_a_removed_one_without_warning() -> None:
+    p = plan([sel("Test"), tr("remove-column", "column", item_col("ID")),
+              tr("define-primary-key", "table", ITEM_LOC, "3",
+                 **{"primary-key-def": {"name": "pk", "columns": ["Pre_code"]}})])
+    assert table_plan(p, "ITEM").primary_key == ("Pre_code",)
+    assert not any("primary key" in w for w in p.warnings)
