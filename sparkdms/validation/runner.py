@@ -71,10 +71,11 @@ def target_plan(table: Table, settings: Any, connector: Any) -> TablePlan:
 
 class Validator:
     def __init__(self, task: Any, plan: Any, source: Any, target: Any,
-                 spark: Callable[[], Any] | Any, out: TextIO = sys.stdout,
+                 spark: Callable[[], Any] | Any, out: TextIO | None = None,
                  failures_file: str | Path | None = None, docs_dir: str | None = None) -> None:
         s = task.settings
-        self.task, self.plan, self.source, self.target, self.out = task, plan, source, target, out
+        self.task, self.plan, self.source, self.target = task, plan, source, target
+        self.out = out if out is not None else sys.stdout  # looked up per call, not at import
         self.settings = s
         self._spark = spark
         self.options = Options(s["ValidationSettings.HandleCollationDiff"],
@@ -473,7 +474,7 @@ def validation_failed(report: Report) -> bool:
     return any(table_failed(t) for t in report.tables)
 
 
-def validate_only(prep: Any, spark: Callable[[], Any], out: TextIO = sys.stdout,
+def validate_only(prep: Any, spark: Callable[[], Any], out: TextIO | None = None,
                   failures_file: str | Path | None = None, docs_dir: str | None = None) -> Report:
     """``ValidationOnly``: compare what is on both sides now; nothing is loaded."""
     from sparkdms.execute import new_report
