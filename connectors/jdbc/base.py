@@ -144,13 +144,17 @@ class JdbcConnector(Connector):
         finally:
             conn.close()
 
-    def execute_all(self, statements: Sequence[str]) -> None:
-        """Run DDL/DML statements in one transaction (where the engine allows)."""
+    def execute_all(self, statements: Sequence[str | tuple[str, tuple]]) -> None:
+        """Run statements in one transaction (where the engine allows); an item may be
+        (sql, params) for values that must be bound."""
         conn = self.connect()
         try:
             cur = conn.cursor()
-            for sql in statements:
-                cur.execute(sql)
+            for item in statements:
+                if isinstance(item, tuple):
+                    cur.execute(*item)
+                else:
+                    cur.execute(item)
             conn.commit()
         except Exception:
             conn.rollback()
@@ -453,22 +457,7 @@ class JdbcConnector(Connector):
         else:
             statements = self.merge_sql(plan, stage, mode == "TRUNCATE_BEFORE_LOAD")
         ctl = self.control_schema(plan, settings)
-        statements.append(self.clear_control_sql(ctl))
-        self.run_finalize(statements, (load_id, plan.target_label))
-
-    def run_finalize(self, statements: list[str], control_params: tuple[str, str]) -> None:
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            for sql in statements[:-1]:
-                cur.execute(sql)
-            cur.execute(statements[-1], control_params)
-            conn.commit()
-        except Exception:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
+        self.execute_all([*statements, (self.clear_control_sql(ctl), (load_id, plan.target_label))])
 
     def clear_control_sql(self, schema: str) -> str:
         return (f"DELETE FROM {self.qualify(schema, CONTROL_TABLE)} "
