@@ -1,31 +1,135 @@
-"""The one interface every engine implements, JDBC or not.
+"""The declared interface between the core and an engine.
 
-A source discovers a catalog and reads a table plan into a partitioned
-DataFrame; a target prepares (creates or truncates), writes partitions in
-parallel with an idempotent commit protocol, and finalizes (swap staging,
-keys, indexes, foreign keys). MongoDB, S3 files, DynamoDB, Kinesis, Redshift
-(S3 staging + COPY) and Delta fit the same five calls.
+Every name the core calls on an engine is declared here; nothing is reached through
+``getattr``. An engine is one package under ``connectors/`` (``sparkdms.connectors.<name>``
+once installed) that exposes an :class:`EngineSpec` and is registered in the entry-point
+group ``sparkdms.engines`` (see ``sparkdms/registry.py`` and README "Writing an engine").
+
+Roles:
+
+``Source``   discover a catalog (with a sampler for engines that infer a schema), split a
+             table plan into opaque partitions only it interprets, read them into a
+             DataFrame with the filters it can push down; it says which it cannot push
+             and the core applies those in Spark.
+``Target``   prepare (create/truncate, staging), write in parallel with an idempotent
+             per-partition commit, commit (finalize: swap or merge), abort (undo), with
+             declared :class:`Capabilities`.
+``Dialect``  type tables (native <-> logical), identifier rules and quoting of one engine
+             family; available without a connection (``sparkdms convert``, assessment).
+
+Hooks that only some engines have (validation in SQL, assessment probes, objects after the
+load) are declared below with a neutral default ("this engine has none").
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.catalog import Catalog
-from sparkdms.task import Endpoint
+from sparkdms.errors import UnsupportedTypeError
+from sparkdms.types import LType, NativeType, parse_native
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from sparkdms.plan import Partitioning, TablePlan
-    from sparkdms.settings import Settings
-    from sparkdms.types import LType
+    from sparkdms.catalog import Column, Table
+    from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
+    from sparkdms.settings import Setting, Settings
+    from sparkdms.task import Endpoint
+    from sparkdms.typemap.resolve import Resolved
+    from sparkdms.typemap.rules import LogicalRule, NativeRule
 
 # selects (schema, table, kind) -> bool; given to discover() so it reads only what is needed
 TableFilter = Callable[[str, str, str], bool]
+
+
+# -- the dialect: what an engine's names and types are, without a connection ------------------
+
+@dataclass(frozen=True)
+class IdentRules:
+    """How an engine treats identifiers (sparkdms always quotes them)."""
+
+    max_length: int  # 0 = no practical limit
+    unit: str  # "bytes" | "chars"
+    fold: str  # how the engine folds unquoted names: lower | upper | keep
+    reserved: frozenset[str]
+    ci_columns: bool = False  # column (and index) names compare case-insensitively
+    ci_tables: bool = False
+    invalid_chars: str = ""  # characters replaced by "_" in names
+
+
+def _no_fallback(_parsed: NativeType) -> NativeRule | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Type tables and identifier rules of one engine family.
+
+    ``family``: engines of one family keep native types exactly between them (PostgreSQL and
+    Aurora PostgreSQL, MySQL and MariaDB); ``""`` for engines that never copy native types."""
+
+    name: str
+    native: Mapping[str, NativeRule]
+    logical: Mapping[str, LogicalRule]
+    sqlglot: str | None = None  # sqlglot dialect for expressions (views, checks, defaults)
+    fallback: Callable[[NativeType], NativeRule | None] = _no_fallback
+    check_constraints: bool = True  # CHECK (...) enforced (enum/set members, checks)
+    notes: Mapping[str, str] = field(default_factory=dict)  # kind -> how the target stores it
+    identifiers: IdentRules = IdentRules(0, "chars", "keep", frozenset())
+    family: str = ""
+    quote_char: str = '"'
+
+    def to_logical(self, native: str) -> LType:
+        """Logical type of a native spelling; kind ``unknown`` when no row maps it."""
+        parsed = parse_native(native)
+        rule = self.native.get(parsed.name) or self.fallback(parsed)
+        if rule is None:
+            return LType("unknown", native=native)
+        ltype = rule(parsed)
+        return LType("array", element=ltype) if parsed.array_dims else ltype
+
+    def to_native(self, ltype: LType) -> str:
+        rule = self.logical.get(ltype.kind)
+        if rule is None:
+            raise UnsupportedTypeError("?", "?", str(ltype), f"{self.name} has no mapping")
+        return rule(ltype)
+
+    def quote(self, name: str) -> str:
+        q = self.quote_char
+        return q + name.replace(q, q + q) + q
+
+
+# -- what an engine package registers ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One engine, as its package declares it. ``connector`` and ``dialect`` are
+    ``"module:attribute"`` strings imported only when the engine is used, so a package's
+    ``__init__`` stays cheap and a user without pymongo can still run a PostgreSQL task."""
+
+    name: str
+    dialect: str  # "module:ATTR" of a Dialect
+    connector: str | None = None  # "module:Class"; None: type tables only, no connector yet
+    aliases: tuple[str, ...] = ()
+    settings: Mapping[str, Setting] = field(default_factory=dict)  # "Sparkdms.FetchSize" ...
+    summary: str = ""
+
+
+# -- neutral values passed between the stages ------------------------------------------------
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target can do; the core decides by these, never by the engine's name."""
+
+    transactional_staging: bool = False  # loads into staging, swaps/merges in one commit
+    upsert: bool = False  # merges by key
+    direct_copy_from: frozenset[str] = frozenset()  # source families it copies without Spark rows
+    creates_objects_after_load: bool = False  # indexes, constraints, FKs in post_load
+    validates_in_sql: bool = False  # the target computes validation checksums itself
 
 
 @dataclass(frozen=True)
@@ -35,76 +139,210 @@ class WriteResult:
     error_rows: int = 0
 
 
-class Connector(ABC):
+@dataclass(frozen=True)
+class ReadResult:
+    """A source read: the DataFrame, and what the read learned (e.g. zero dates loaded as
+    NULL), which the core adds to the table's statistics."""
+
+    frame: DataFrame
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PreLoad:
+    """What ``pre_load`` learned and ``post_load`` needs (returned, never kept on the
+    connector): notes for the report, and the engine's own state."""
+
+    notes: list[str] = field(default_factory=list)
+    state: Any = None
+
+
+class Sampler:
+    """Given to ``discover``: a few rows/documents for engines that must infer a schema.
+
+    ``rows`` is how many to look at (``DocsToInvestigate`` for MongoDB); ``spark()`` starts
+    (once) and returns a Spark session for engines that sample through Spark. Relational
+    engines never call it, so planning them starts no JVM."""
+
+    def __init__(self, rows: int = 1000, spark: Callable[[], SparkSession] | None = None) -> None:
+        self.rows = rows
+        self._spark = spark
+        self._session: SparkSession | None = None
+
+    def spark(self) -> SparkSession:
+        if self._session is None:
+            if self._spark is None:
+                raise RuntimeError("this command runs without Spark; the engine cannot sample")
+            self._session = self._spark()
+        return self._session
+
+
+# -- the roles ---------------------------------------------------------------------------------
+
+class Endpointed:
+    """Both roles: an endpoint, its checks and the JVM parts it needs."""
+
     engine: ClassVar[str]
+    dialect: ClassVar[Dialect]
     # Maven coordinates of the JVM parts this engine needs (drivers, Delta, ...)
     packages: ClassVar[tuple[str, ...]] = ()
     spark_conf: ClassVar[dict[str, str]] = {}
-    can_source: ClassVar[bool] = True
-    can_target: ClassVar[bool] = True
+    # endpoint option names (under ``options:``) whose values are secrets: redacted everywhere
+    secret_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 
     @classmethod
     def check_endpoint(cls, endpoint: Endpoint) -> None:
-        """Raise TaskConfigError naming the missing or wrong key."""
+        """Raise TaskConfigError naming the missing or wrong key (before Spark starts)."""
 
-    # -- both sides ----------------------------------------------------------------------
     def check_connection(self) -> None:
         """Raise EndpointError with a clear reason when the endpoint cannot be used."""
 
     def default_schema(self) -> str:
+        """Where the other side's default schema lands (PostgreSQL ``public``, ...)."""
         return ""
 
-    # -- source side ---------------------------------------------------------------------
-    @abstractmethod
-    def discover(self, wanted: TableFilter) -> Catalog: ...
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.engine, "endpoint": self.endpoint.describe()}
 
-    @abstractmethod
-    def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame: ...
+    def bind(self, spark: SparkSession) -> None:
+        """Give the connector the session (engines that work through Spark itself)."""
 
-    def plan_partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
-        """How the source read is split; one predicate per Spark partition."""
-        return Partitioning("single")
+    def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
+        """Logical type of a native spelling on this endpoint (its own user types too)."""
+        return self.dialect.to_logical(native)
 
-    # -- target side ---------------------------------------------------------------------
-    @abstractmethod
     def native_type(self, ltype: LType) -> str:
         """Native DDL type for a logical type (raise UnsupportedTypeError if none)."""
+        return self.dialect.to_native(ltype)
+
+    def adapt_column(self, resolved: Resolved, table: Table, column: Column,
+                     same_family: bool) -> Resolved:
+        """As a target: change a planned column so the engine stores its values exactly
+        (e.g. send bit strings as numbers); ``same_family``: the source is of this family."""
+        return resolved
+
+
+class Source(Endpointed, ABC):
+    can_source: ClassVar[bool] = True
+
+    @abstractmethod
+    def discover(self, wanted: TableFilter, sampler: Sampler) -> Catalog:
+        """Tables ``wanted`` selects, with columns (native and logical types), keys, indexes,
+        foreign keys and row estimates. ``sampler`` serves engines that infer a schema."""
+
+    def partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
+        """How the read is split: ``plan.parallel_load`` (a table-settings rule, as data) or
+        the engine's default. The parts are opaque to the core: only ``read`` interprets
+        them; the core counts them and prints ``Partition.describe()``."""
+        from sparkdms.plan import Partitioning
+
+        return Partitioning("single")
+
+    def unpushable(self, plan: TablePlan, filters: Sequence[Filter]) -> tuple[Filter, ...]:
+        """The filters this engine cannot apply at the source; the core applies them in
+        Spark after the read. Default: every filter is pushed."""
+        return ()
+
+    @abstractmethod
+    def read(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
+             pushed: Sequence[Filter]) -> ReadResult:
+        """One Spark partition per ``partitions`` item, ``pushed`` applied at the source,
+        the columns ``plan.source_names`` in their logical Spark types."""
+
+    def count_rows(self, schema: str, table: str) -> int:
+        raise NotImplementedError(f"{self.engine} cannot count rows")
+
+    # -- optional hooks (neutral defaults) ----------------------------------------------------
+    def validation_sql(self) -> Any:
+        """A ``sparkdms.validation`` SQL renderer for this engine when it can compute
+        checksums itself (a SqlValidation), else None (rows are hashed in Spark)."""
+        return None
+
+    def assessment(self) -> Any:
+        """The engine's assessment probes as source (an ``AssessmentHooks``), or None."""
+        return None
+
+
+class Target(Endpointed, ABC):
+    can_target: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     def target_ddl(self, plan: TablePlan) -> list[str]:
+        """The DDL ``sparkdms plan`` shows for one table."""
         return []
 
     def prepare_task(self, plans: Sequence[TablePlan], settings: Settings) -> None:
         """Once per task before any table loads (schemas, control tables)."""
 
-    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
-        """Once per task before tables load; returns notes for the report."""
-        return []
+    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> PreLoad:
+        """Once per task before tables load; what it learned goes to ``post_load``."""
+        return PreLoad()
 
-    def post_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+    def post_load(self, plans: Sequence[TablePlan], settings: Settings,
+                  before: PreLoad) -> list[str]:
         """Once per task after the loads: secondary objects; returns notes."""
         return []
 
-    def bind(self, spark: SparkSession) -> None:
-        """Give the connector the session (targets that write through Spark itself)."""
-
     @abstractmethod
-    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None: ...
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        """Before a table's rows arrive: create the staging table (or nothing)."""
 
     @abstractmethod
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
-              load_id: str) -> WriteResult: ...
+              load_id: str) -> WriteResult:
+        """Write every partition; a retried attempt of a partition adds nothing."""
 
     @abstractmethod
-    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None: ...
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        """Make the table's load visible at once (swap or merge staging)."""
 
     def abort(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
-        """Undo what prepare/write left (staging tables); never raises."""
+        """Undo what prepare/write left (staging); never raises."""
+
+    def can_direct_copy(self, source: Source, plan: TablePlan, settings: Settings) -> bool:
+        """True when rows can go from ``source`` to this target without Spark rows."""
+        return False
+
+    def direct_copy(self, spark: SparkSession, source: Source, plan: TablePlan,
+                    settings: Settings, load_id: str) -> WriteResult:
+        raise NotImplementedError(f"{self.engine} has no direct copy")
 
     def count_rows(self, schema: str, table: str) -> int:
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.engine} cannot count rows")
 
-    def describe(self) -> dict[str, Any]:
-        return {"engine": self.engine, "endpoint": self.endpoint.describe()}
+    # -- optional hooks (neutral defaults) ----------------------------------------------------
+    def object_ddl(self, plans: Sequence[TablePlan], settings: Settings) -> list[tuple[str, str]]:
+        """(stage, SQL) of what post_load would create (``sparkdms convert``)."""
+        return []
+
+    def validation_sql(self) -> Any:
+        """See ``Source.validation_sql``."""
+        return None
+
+    def failure_store(self) -> Any:
+        """Where validation failures of this target go (a ``FailureStore``), or None for a
+        JSON-lines file."""
+        return None
+
+    def expectations_url(self) -> tuple[str, str] | None:
+        """(SQLAlchemy URL, dialect module) great-expectations can query, or None."""
+        return None
+
+    def assessment(self) -> Any:
+        """The engine's assessment checks as target, or None."""
+        return None
+
+
+class Connector(Source, Target, ABC):
+    """An engine that is both a source and a target (most are)."""
+
+
+def setting_names(specs: Sequence[EngineSpec]) -> dict[str, Setting]:
+    """The settings the given engines register, merged."""
+    out: dict[str, Setting] = {}
+    for spec in specs:
+        out.update(spec.settings)
+    return out

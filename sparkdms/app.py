@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkdms.catalog import Catalog
+from sparkdms.connectors.base import Sampler, Source, Target
 from sparkdms.errors import EndpointError, SelectionError
 from sparkdms.plan import Plan
 from sparkdms.planner import build_plan, discover
@@ -20,8 +21,8 @@ from sparkdms.task import Task, load_task
 @dataclass
 class Prepared:
     task: Task
-    source: Any
-    target: Any
+    source: Source
+    target: Target
     catalog: Catalog
     plan: Plan
 
@@ -38,15 +39,16 @@ def prepare(task_path: str | Path, with_partitions: bool = True,
     source.check_connection()
     if check_target:
         target.check_connection()
-    catalog = discover(task, source)
+    sampler = Sampler(spark=lambda: session_for(task, source, target, None, {}))
+    catalog = discover(task, source, sampler)
     if not catalog.tables:
-        raise_nothing_selected(task, source)
+        raise_nothing_selected(task, source, sampler)
     plan = build_plan(task, catalog, source, target, with_partitions=with_partitions)
     return Prepared(task, source, target, catalog, plan)
 
 
-def raise_nothing_selected(task: Task, source: Any) -> None:
-    everything = source.discover(lambda s, t, k: True)
+def raise_nothing_selected(task: Task, source: Source, sampler: Sampler) -> None:
+    everything = source.discover(lambda s, t, k: True, sampler)
     names = ", ".join(t.qualified for t in everything.tables[:30]) or "no tables at all"
     more = f" (and {len(everything.tables) - 30} more)" if len(everything.tables) > 30 else ""
     rules = "; ".join(
@@ -57,15 +59,21 @@ def raise_nothing_selected(task: Task, source: Any) -> None:
                          f"the source has: {names}{more}")
 
 
-def start_spark(prep: Prepared, master: str | None, extra_conf: dict[str, str]) -> Any:
+def session_for(task: Task, source: Source, target: Target, master: str | None,
+                extra_conf: dict[str, str]) -> Any:
+    """The task's Spark session, with the JVM parts both engines need."""
     from sparkdms.jvm import packages_for
 
-    engines = [prep.source.engine, prep.target.engine]
-    conf = {**prep.task.spark.get("conf", {}), **extra_conf}
-    engine_conf = {**prep.source.spark_conf, **prep.target.spark_conf}
-    master = master or prep.task.spark.get("master") or "local[*]"
-    spark = build_session(f"sparkdms {prep.task.name}", master, packages_for(engines), conf,
-                          engine_conf)
+    engines = [source.engine, target.engine]
+    conf = {**task.spark.get("conf", {}), **extra_conf}
+    engine_conf = {**source.spark_conf, **target.spark_conf}
+    master = master or task.spark.get("master") or "local[*]"
+    return build_session(f"sparkdms {task.name}", master, packages_for(engines), conf,
+                         engine_conf)
+
+
+def start_spark(prep: Prepared, master: str | None, extra_conf: dict[str, str]) -> Any:
+    spark = session_for(prep.task, prep.source, prep.target, master, extra_conf)
     under_submit = bool(os.environ.get("SPARKDMS_UNDER_SUBMIT"))  # --py-files shipped the code
     if not spark.sparkContext.master.startswith("local") and not under_submit:
         from sparkdms.packaging import code_zip

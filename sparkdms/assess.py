@@ -621,7 +621,7 @@ def source_specific_items(source: Any, schemas: list[str],
 def object_items(target: Any, plan: Plan, settings: Any,
                  reports: dict[str, TableReport]) -> None:
     """Defaults, checks, identities and foreign keys that post_load would not create."""
-    from connectors.jdbc.objects import SQL_BY_FAMILY, object_statements
+    from sparkdms.connectors.sql.objects import SQL_BY_FAMILY, object_statements
 
     if getattr(target, "family", "") not in SQL_BY_FAMILY:
         return

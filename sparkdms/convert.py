@@ -64,7 +64,7 @@ def table_ddl(plan: Plan, target: Any) -> list[str]:
 
 
 def object_ddl(plan: Plan, target: Any, settings: Any) -> list[str]:
-    from connectors.jdbc.objects import SQL_BY_FAMILY, STAGES, object_statements
+    from sparkdms.connectors.sql.objects import SQL_BY_FAMILY, STAGES, object_statements
 
     if getattr(target, "family", "") not in SQL_BY_FAMILY:
         return []

@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from sparkdms.connectors.base import Source, Target, WriteResult
 from sparkdms.explain import explain
+from sparkdms.load.read import read_table
 from sparkdms.plan import Plan, TablePlan
 from sparkdms.report import TABLE_ERROR, TABLE_LOADING, Report, TableStats
 from sparkdms.task import Task
@@ -25,8 +27,8 @@ TableHook = Callable[[Any, TablePlan, TableStats], None]
 class Context:
     task: Task
     plan: Plan
-    source: Any
-    target: Any
+    source: Source
+    target: Target
     spark: Any
     load_id: str
     out: TextIO
@@ -55,11 +57,10 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
     try:
         ctx.target.prepare(tp, settings, ctx.load_id)
         result = write_table(ctx, tp, stats)
-        ctx.target.finalize(tp, settings, ctx.load_id)
+        ctx.target.commit(tp, settings, ctx.load_id)
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
         stats.finish(result.rows)
-        stats.extra.update(getattr(ctx.source, "read_stats", {}).get(tp.source_label, {}))
         print(f"  done    {tp.source_label}: {result.rows:,} rows in {stats.ElapsedSeconds:.1f}s",
               file=ctx.out, flush=True)
     except Exception as err:  # every failure is reported per table, never swallowed
@@ -71,21 +72,22 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
             ctx.stop.set()
 
 
-def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> Any:
+def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> WriteResult:
     """Rows through Spark DataFrames, or, where the target says it can copy the source's
     stream as it is (same engine, identity columns), through parallel direct copies."""
     settings = ctx.task.settings
-    supported = getattr(ctx.target, "direct_copy_supported", None)
-    if supported is not None and supported(ctx.source, tp, settings):
+    if ctx.target.can_direct_copy(ctx.source, tp, settings):
         stats.PartitionMethod += " (direct copy)"
         return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, ctx.load_id)
-    from dataclasses import replace
-
     from sparkdms.mapping import lob
 
-    df, lob_done = lob.apply(ctx.source.read(ctx.spark, tp, settings), tp, settings)
+    read = read_table(ctx.spark, ctx.source, tp)
+    stats.extra.update(read.stats)
+    df, lob_done = lob.apply(read.frame, tp, settings)
     result = ctx.target.write(to_target(df, tp), tp, settings, ctx.load_id)
     if lob_done is not None:  # LOB values over the limit: counted and logged, never silent
+        from dataclasses import replace
+
         result = replace(result, error_rows=result.error_rows + lob_done(stats, ctx.out))
     return result
 
@@ -100,14 +102,15 @@ def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float =
               f"loading: {', '.join(loading) or '-'}", file=out, flush=True)
 
 
-def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
+def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
             out: TextIO | None = None, after_table: TableHook | None = None) -> Report:
     out = out or sys.stdout  # looked up per call: a captured stdout may have been replaced
     report = new_report(plan)
     ctx = Context(task, plan, source, target, spark, uuid.uuid4().hex[:16], out, threading.Event())
     target.bind(spark)
     target.prepare_task(plan.tables, task.settings)
-    report.notes.extend(target.pre_load(plan.tables, task.settings))
+    before = target.pre_load(plan.tables, task.settings)
+    report.notes.extend(before.notes)
     done = threading.Event()
     threading.Thread(target=heartbeat, args=(report, done, out), daemon=True).start()
 
@@ -127,7 +130,7 @@ def execute(task: Task, plan: Plan, source: Any, target: Any, spark: Any,
     loaded = [tp for tp, st in zip(plan.tables, report.tables, strict=True)
               if st.TableState != TABLE_ERROR]
     try:
-        report.notes.extend(target.post_load(loaded, task.settings))
+        report.notes.extend(target.post_load(loaded, task.settings, before))
     except Exception as err:  # reported as a task error: the data is loaded, objects are not
         report.error = f"creating indexes/constraints after the load failed: " \
                        f"{explain(err, task.secrets)}"

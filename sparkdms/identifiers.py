@@ -27,58 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sparkdms.catalog import Index
+from sparkdms.connectors.base import IdentRules
 from sparkdms.errors import TerminalError
 from sparkdms.plan import Plan, TablePlan
-
-PG_RESERVED = frozenset("""
-all analyse analyze and any array as asc asymmetric authorization binary both case cast check
-collate collation column concurrently constraint create cross current_catalog current_date
-current_role current_schema current_time current_timestamp current_user default deferrable desc
-distinct do else end except false fetch for foreign freeze from full grant group having ilike in
-initially inner intersect into is isnull join lateral leading left like limit localtime
-localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
-references returning right select session_user similar some symmetric system_user table
-tablesample then to trailing true union unique user using variadic verbose when where window with
-""".split())
-
-MYSQL_RESERVED = frozenset("""
-accessible add all alter analyze and as asc asensitive before between bigint binary blob both by
-call cascade case change char character check collate column condition constraint continue
-convert create cross cube cume_dist current_date current_time current_timestamp current_user
-cursor database databases day_hour day_microsecond day_minute day_second dec decimal declare
-default delayed delete dense_rank desc describe deterministic distinct distinctrow div double
-drop dual each else elseif empty enclosed escaped except exists exit explain false fetch
-first_value float float4 float8 for force foreign from fulltext function generated get grant
-group grouping groups having high_priority hour_microsecond hour_minute hour_second if ignore in
-index infile inner inout insensitive insert int int1 int2 int3 int4 int8 integer intersect
-interval into is iterate join json_table key keys kill lag last_value lateral lead leading leave
-left like limit linear lines load localtime localtimestamp lock long longblob longtext loop
-low_priority match maxvalue mediumblob mediumint mediumtext middleint minute_microsecond
-minute_second mod modifies natural not no_write_to_binlog nth_value ntile null numeric of offset
-on optimize option optionally or order out outer outfile over partition percent_rank precision
-primary procedure purge range rank read reads read_write real recursive references regexp
-release rename repeat replace require resignal restrict return returning revoke right rlike row
-rows row_number schema schemas second_microsecond select sensitive separator set show signal
-smallint spatial specific sql sqlexception sqlstate sqlwarning sql_big_result
-sql_calc_found_rows sql_small_result ssl starting stored straight_join system table terminated
-then tinyblob tinyint tinytext to trailing trigger true undo union unique unlock unsigned update
-usage use using utc_date utc_time utc_timestamp values varbinary varchar varcharacter varying
-virtual when where while window with write xor year_month zerofill
-""".split())
-
-SQLITE_RESERVED = frozenset("""
-abort action add after all alter always analyze and as asc attach autoincrement before begin
-between by cascade case cast check collate column commit conflict constraint create cross current
-current_date current_time current_timestamp database default deferrable deferred delete desc
-detach distinct do drop each else end escape except exclude exclusive exists explain fail filter
-first following for foreign from full generated glob group groups having if ignore immediate in
-index indexed initially inner insert instead intersect into is isnull join key last left like
-limit match materialized natural no not nothing notnull null nulls of offset on or order others
-outer over partition plan pragma preceding primary query raise range recursive references regexp
-reindex release rename replace restrict returning right rollback row rows savepoint select set
-table temp temporary then ties to transaction trigger unbounded union unique update using vacuum
-values view virtual when where window with without
-""".split())
 
 SQL92_RESERVED = frozenset("""
 absolute action add all allocate alter and any are as asc assertion at authorization avg begin
@@ -101,46 +52,7 @@ union unique unknown update upper usage user using value values varchar varying 
 whenever where with work write year zone
 """.split())
 
-ORACLE_RESERVED = SQL92_RESERVED | frozenset("""
-access audit cluster comment compress exclusive file identified increment initial lock long
-maxextents minus mlslabel mode modify noaudit nocompress nowait number offline online pctfree
-prior raw rename resource row rowid rownum share start successful synonym sysdate uid validate
-varchar2
-""".split())
 
-SPARK_RESERVED = frozenset("""
-all and any as authorization both case cast check collate column constraint create cross
-current_date current_time current_timestamp current_user distinct else end escape except false
-fetch filter for foreign from full grant group having in inner intersect into is join lateral
-leading left like not null on only or order outer overlaps primary references right select
-session_user some table then time to trailing true union unique user using when where with
-""".split())
-
-
-@dataclass(frozen=True)
-class IdentRules:
-    max_length: int  # 0 = no practical limit
-    unit: str  # "bytes" | "chars"
-    fold: str  # how the target folds unquoted names: lower | upper | keep
-    reserved: frozenset[str]
-    ci_columns: bool = False  # column (and index) names compare case-insensitively
-    ci_tables: bool = False
-    invalid_chars: str = ""  # characters replaced by "_" in names
-
-
-RULES: dict[str, IdentRules] = {
-    "postgres": IdentRules(63, "bytes", "lower", PG_RESERVED),
-    "redshift": IdentRules(127, "bytes", "lower", PG_RESERVED, ci_columns=True, ci_tables=True),
-    "mysql": IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True),
-    "mariadb": IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True),
-    "sqlite": IdentRules(0, "chars", "keep", SQLITE_RESERVED, ci_columns=True, ci_tables=True),
-    "sqlserver": IdentRules(128, "chars", "keep", SQL92_RESERVED, ci_columns=True, ci_tables=True),
-    "oracle": IdentRules(128, "bytes", "upper", ORACLE_RESERVED),
-    "db2": IdentRules(128, "bytes", "upper", SQL92_RESERVED),
-    "delta": IdentRules(0, "chars", "keep", SPARK_RESERVED, ci_columns=True, ci_tables=False,
-                        invalid_chars=" ,;{}()\n\t="),
-    "parquet": IdentRules(0, "chars", "keep", SPARK_RESERVED, ci_columns=True),
-}
 DEFAULT_RULES = IdentRules(0, "chars", "keep", SQL92_RESERVED)
 
 CASES: dict[str, Callable[[str, IdentRules], str]] = {
@@ -160,7 +72,11 @@ class IdentifierError(TerminalError):
 
 
 def rules_for(engine: str) -> IdentRules:
-    return RULES.get(engine, DEFAULT_RULES)
+    """The engine's identifier rules, from its dialect (SQL-92's for an unknown engine)."""
+    from sparkdms.registry import known_dialect
+
+    found = known_dialect(engine)
+    return found.identifiers if found is not None else DEFAULT_RULES
 
 
 def truncate(name: str, rules: IdentRules) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from sparkdms.registry import ENGINES, connector_class
+from sparkdms.registry import connector_class, specs
 
 
 def packages_for(engines: list[str]) -> list[str]:
@@ -21,7 +21,7 @@ def packages_for(engines: list[str]) -> list[str]:
 
 
 def all_packages() -> list[str]:
-    return packages_for([name for name, entry in ENGINES.items() if entry.target])
+    return packages_for([name for name, spec in specs().items() if spec.connector])
 
 
 def task_engines(task_path: str) -> list[str]:

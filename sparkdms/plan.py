@@ -10,7 +10,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sparkdms.catalog import Column, ForeignKey, Index, Table
+from sparkdms.errors import MappingRuleError
 from sparkdms.types import LType
+
+
+@dataclass(frozen=True)
+class Condition:
+    operator: str  # AWS filter-operator, lower case ("ste" is read as "lte")
+    values: tuple[str, ...] = ()  # value, or start-value and end-value (checked, see below)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One AWS source filter as neutral data: its conditions are ORed; separate filters are
+    ANDed. In a TablePlan the values are checked for the column's type (numbers as plain
+    decimal text, booleans as ``true``/``false``); each engine renders them its own way."""
+
+    column: str
+    conditions: tuple[Condition, ...]
+
+    def describe(self) -> str:
+        parts = [f"{self.column} {c.operator} {' and '.join(map(repr, c.values))}".rstrip()
+                 for c in self.conditions]
+        return " or ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -29,15 +51,52 @@ class ColumnPlan:
         return self.source.name if self.source else None
 
 
+class Partition:
+    """One Spark partition of a source read. Engines subclass it with a small picklable
+    (frozen) dataclass that only they interpret: a SQL predicate, an ``_id`` range, a scan
+    segment, a list of files. The core counts them and prints ``describe()``."""
+
+    def describe(self) -> str:
+        return repr(self)
+
+
 @dataclass(frozen=True)
 class Partitioning:
-    method: str  # "range", "hash", "rowid", "single", "ranges", "native", ...
+    method: str  # "range", "hash", "ctid", "single", "ranges", "partitions", ...
     column: str | None = None
-    predicates: tuple[str, ...] = ()  # SQL, rendered through the source dialect
+    parts: tuple[Partition, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. a parallel-load rule the engine could not follow
 
     @property
     def count(self) -> int:
-        return max(1, len(self.predicates))
+        return max(1, len(self.parts))
+
+    @property
+    def described(self) -> tuple[str, ...]:
+        """What each partition reads (a partition of every row describes as nothing)."""
+        return tuple(d for d in (p.describe() for p in self.parts) if d)
+
+
+@dataclass(frozen=True)
+class PartitionRequest:
+    """A table-settings ``parallel-load`` rule as data, checked against the table: column
+    names exist, boundary values are checked for their column's type (numbers as plain
+    decimal text). The source engine turns it into partitions."""
+
+    type: str  # ranges | partitions-auto | subpartitions-auto | partitions-list | none
+    columns: tuple[str, ...] = ()
+    boundaries: tuple[tuple[str, ...], ...] = ()
+    partitions: tuple[str, ...] = ()
+    subpartitions: tuple[str, ...] = ()
+    rule_id: str = ""
+    rule_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"rule {self.rule_id} ({self.rule_name!r})"
+
+    def error(self, problem: str) -> MappingRuleError:
+        return MappingRuleError(self.rule_id, self.rule_name, problem)
 
 
 @dataclass(frozen=True)
@@ -60,8 +119,9 @@ class TablePlan:
     primary_key: tuple[str, ...] = ()  # target column names
     indexes: tuple[Index, ...] = ()  # with target column names
     foreign_keys: tuple[ForeignKey, ...] = ()
-    filters: tuple[str, ...] = ()  # SQL predicates on the source, ANDed
+    filters: tuple[Filter, ...] = ()  # source filters, ANDed (neutral data)
     partitioning: Partitioning = Partitioning("single")
+    parallel_load: PartitionRequest | None = None
     rule_ids: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)  # table-settings rule content
     warnings: tuple[str, ...] = ()
@@ -71,6 +131,9 @@ class TablePlan:
     lob_limit: LobLimit | None = None
     removed_columns: tuple[str, ...] = ()  # "name (rule 3)"
     load_order: int = 0
+    # family of the engine on the other side (e.g. "mysql" for a PostgreSQL source loading
+    # MariaDB): a source may send some types in a portable wire form for it
+    peer: str = ""
 
     @property
     def source_names(self) -> set[str]:

@@ -25,9 +25,10 @@ def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
     part = tp.partitioning
     lines.append(f"  partitioning: {part.method}, {part.count} partition(s)"
                  + (f" on {part.column}" if part.column else ""))
-    lines += [f"    {p}" for p in part.predicates[:12]]
-    if len(part.predicates) > 12:
-        lines.append(f"    ... {len(part.predicates) - 12} more")
+    shown = [d for d in part.described if d]
+    lines += [f"    {d}" for d in shown[:12]]
+    if len(shown) > 12:
+        lines.append(f"    ... {len(shown) - 12} more")
     lines.append("  target DDL:")
     for ddl in target.target_ddl(tp):
         lines += ["    " + line for line in ddl.splitlines()]
@@ -45,7 +46,7 @@ def _rule_lines(tp: TablePlan) -> list[str]:
         lines.append(f"  read for expressions only: {', '.join(tp.read_columns)}")
     if tp.filters:
         lines.append("  filters (pushed down to the source, ANDed):")
-        lines += [f"    {f}" for f in tp.filters]
+        lines += [f"    {f.describe()}" for f in tp.filters]
     if tp.lob_limit is not None:
         lob = tp.lob_limit
         lines.append(f"  LOB limit: {lob.max_bytes // 1024} KB ({lob.max_bytes:,} bytes) on "

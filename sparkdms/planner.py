@@ -11,12 +11,13 @@ from typing import Any
 
 from sparkdms import identifiers
 from sparkdms.catalog import Catalog, Column, Index, Table
+from sparkdms.connectors.base import Sampler, Source, Target
 from sparkdms.errors import MappingRuleError
 from sparkdms.mapping import parse_rules, select_tables
 from sparkdms.mapping.base import Rule
 from sparkdms.mapping.filters import table_filters
 from sparkdms.mapping.selection import matched_selection, matching_rules, table_mentioned
-from sparkdms.mapping.table_settings import lob_limit, parallel_load
+from sparkdms.mapping.table_settings import lob_limit, partition_request
 from sparkdms.mapping.transformations import Usage, apply_columns, apply_names
 from sparkdms.mapping.wildcard import matches
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
@@ -29,18 +30,15 @@ def rules_for(task: Task) -> list[Rule]:
     return parse_rules(task.table_mappings)
 
 
-def discover(task: Task, source: Any) -> Catalog:
+def discover(task: Task, source: Source, sampler: Sampler | None = None) -> Catalog:
     """Tables any selection rule names (excluded ones too, so that the plan can tell an
     exclude rule that matched from one that matched nothing)."""
     rules = rules_for(task)
-    return source.discover(lambda s, t, k: table_mentioned(rules, s, t, k))
+    return source.discover(lambda s, t, k: table_mentioned(rules, s, t, k),
+                           sampler or Sampler())
 
 
-def same_family(source: Any, target: Any) -> bool:
-    return bool(getattr(source, "family", None)) and source.family == getattr(target, "family", "")
-
-
-def target_schema(task: Task, table: Table, source: Any, target: Any) -> str:
+def target_schema(task: Task, table: Table, source: Source, target: Target) -> str:
     """TargetSchema wins; the source's default schema (public, main, the MySQL endpoint's
     database) lands in the target's default; other schemas keep their names. Schema
     transformation rules change this further (see mapping/transformations.py)."""
@@ -52,7 +50,7 @@ def target_schema(task: Task, table: Table, source: Any, target: Any) -> str:
     return table.schema
 
 
-def plan_column(table: Table, col: Column, source: Any, target: Any,
+def plan_column(table: Table, col: Column, source: Source, target: Target,
                 overrides: Sequence[Override] = ()) -> ColumnPlan:
     """Target type from the type tables, a task-file type_overrides entry, and the target's
     adaptations (see sparkdms/typemap/resolve.py); raises UnsupportedTypeError."""
@@ -76,7 +74,7 @@ def _table_setting(rules: Sequence[Rule], table: Table, what: str) -> Rule | Non
     return (exact or found or [None])[-1]
 
 
-def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target: Any,
+def plan_table(task: Task, table: Table, rules: list[Rule], source: Source, target: Target,
                usage: Usage | None = None) -> TablePlan:
     usage = usage if usage is not None else Usage()
     overrides = parse_overrides(task.type_overrides)
@@ -89,9 +87,10 @@ def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target:
         primary_key=table.primary_key,
         indexes=tuple(Index(i.name, i.columns, i.unique) for i in table.indexes),
         foreign_keys=table.foreign_keys,
-        filters=table_filters(selected, table, source),
+        filters=table_filters(selected, table),
         rule_ids=tuple(r.rule_id for r in selected),
         load_order=max((r.load_order for r in selected), default=0),
+        peer=target.dialect.family,
     )
     ci = identifiers.rules_for(target.engine).ci_columns
     plan = apply_columns(plan, rules, source, target, usage, ci)
@@ -99,7 +98,7 @@ def plan_table(task: Task, table: Table, rules: list[Rule], source: Any, target:
     return _settings(task, plan, rules, source, usage)
 
 
-def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
+def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Source,
               usage: Usage) -> TablePlan:
     lob_rule = _table_setting(rules, plan.source, "lob")
     limit = lob_limit(lob_rule, plan.source, task.settings, is_lob)
@@ -118,16 +117,21 @@ def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
                    rule_ids=tuple(dict.fromkeys(ids)))
 
 
-def partition(task: Task, plan: TablePlan, rules: list[Rule], source: Any,
+NO_QUERY_REQUESTS = ("ranges", "none")  # parallel-load types that need no source query
+
+
+def partition(task: Task, plan: TablePlan, rules: list[Rule], source: Source,
               with_partitions: bool, usage: Usage) -> TablePlan:
+    """The source engine splits the read: by the table's parallel-load rule (handed to it
+    as data) or its own default. Without ``with_partitions`` the source is not queried."""
     rule = _table_setting(rules, plan.source, "parallel_load")
-    part, note = parallel_load(rule, plan.source, source, with_partitions) if rule else \
-        (None, None)
-    if note:
-        usage.warnings.append(note)
-    if part is None and with_partitions:
-        part = source.plan_partitions(plan, task.settings)
-    return replace(plan, partitioning=part) if part is not None else plan
+    plan = replace(plan, parallel_load=partition_request(rule, plan.source) if rule else None)
+    request = plan.parallel_load
+    if not with_partitions and (request is None or request.type not in NO_QUERY_REQUESTS):
+        return plan
+    part = source.partitions(plan, task.settings)
+    usage.warnings.extend(part.notes)
+    return replace(plan, partitioning=part)
 
 
 def _check_targets(plans: Sequence[TablePlan], rules: Sequence[Rule]) -> None:
@@ -165,7 +169,7 @@ def rule_warnings(rules: Sequence[Rule], usage: Usage) -> list[str]:
     return out
 
 
-def build_plan(task: Task, catalog: Catalog, source: Any, target: Any,
+def build_plan(task: Task, catalog: Catalog, source: Source, target: Target,
                with_partitions: bool = True) -> Plan:
     rules = rules_for(task)
     catalog = read_as_text(catalog, parse_overrides(task.type_overrides), target)

@@ -4,7 +4,9 @@
 and allowed values.  ``ACCEPTED_NOT_APPLICABLE`` lists AWS DMS names that a
 team may paste from an existing task but that have no meaning for a Spark
 full load; they are accepted with a warning.  Any other name is an error.
-Our own knobs live under the ``Sparkdms`` section.
+Our own knobs live under the ``Sparkdms`` section. Engines register their own
+settings (``EngineSpec.settings``, e.g. ``Sparkdms.FetchSize`` for JDBC reads): a task
+accepts the core's names plus those of its two engines.
 """
 
 from __future__ import annotations
@@ -64,8 +66,6 @@ SETTINGS: dict[str, Setting] = {
     # sparkdms's own knobs
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
-    "Sparkdms.FetchSize": _int(10_000, 1),
-    "Sparkdms.DirectCopy": Setting(bool, True),
     # target objects after the load (connectors/jdbc/objects.py); PKs follow
     # FullLoadSettings.CreatePkAfterFullLoad as in AWS DMS
     "Sparkdms.CreateSecondaryIndexes": Setting(bool, True),  # indexes and unique constraints
@@ -141,39 +141,50 @@ def _coerce(name: str, spec: Setting, value: Any) -> Any:
     return value
 
 
+def _registered(engines: tuple[str, ...] | None) -> dict[str, Setting]:
+    """Settings engines register: the named ones, or every registered engine's."""
+    from sparkdms.registry import engine_settings, specs
+
+    return engine_settings(list(specs()) if engines is None else list(engines))
+
+
 @dataclass(frozen=True)
 class Settings:
     values: Mapping[str, Any]
     ignored: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> Any:
-        if name not in SETTINGS:
+        spec = SETTINGS.get(name) or _registered(None).get(name)
+        if spec is None:
             raise KeyError(name)
-        return self.values.get(name, SETTINGS[name].default)
+        return self.values.get(name, spec.default)
 
     @classmethod
-    def parse(cls, doc: Mapping[str, Any] | None) -> Settings:
-        """Accept AWS's nested JSON shape or dotted names; reject unknown names."""
+    def parse(cls, doc: Mapping[str, Any] | None,
+              engines: tuple[str, ...] | None = None) -> Settings:
+        """Accept AWS's nested JSON shape or dotted names; reject unknown names. ``engines``:
+        the task's engines, whose registered settings are accepted too (None: any engine's)."""
         if doc is None:
             return cls({})
         if not isinstance(doc, Mapping):
             raise TaskConfigError("settings", "must be a mapping of AWS DMS task settings")
+        known = {**SETTINGS, **_registered(engines)}
         values: dict[str, Any] = {}
         ignored: list[str] = []
         for name, value in _flatten(doc).items():
-            if name in SETTINGS:
-                values[name] = _coerce(name, SETTINGS[name], value)
+            if name in known:
+                values[name] = _coerce(name, known[name], value)
             elif name in ACCEPTED_NOT_APPLICABLE:
                 ignored.append(name)
             else:
-                raise TaskConfigError(f"settings.{name}", _unknown_hint(name))
+                raise TaskConfigError(f"settings.{name}", _unknown_hint(name, known))
         return cls(values, tuple(ignored))
 
 
-def _unknown_hint(name: str) -> str:
+def _unknown_hint(name: str, known: Mapping[str, Setting]) -> str:
     section = name.split(".", 1)[0]
-    known = sorted(n for n in SETTINGS if n.startswith(section + "."))
-    if known:
-        return "unknown setting; known in this section: " + ", ".join(known)
-    sections = sorted({n.split(".", 1)[0] for n in SETTINGS})
+    near = sorted(n for n in known if n.startswith(section + "."))
+    if near:
+        return "unknown setting; known in this section: " + ", ".join(near)
+    sections = sorted({n.split(".", 1)[0] for n in known})
     return "unknown setting; known sections: " + ", ".join(sections)

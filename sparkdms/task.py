@@ -153,13 +153,15 @@ def parse_task(doc: Any, base_dir: Path = Path(".")) -> Task:
     spark = _require_mapping(doc.get("spark") or {}, "spark")
     _check_keys(spark, ("master", "conf", "app_name"), "spark")
     overrides = _require_mapping(doc.get("type_overrides") or {}, "type_overrides")
+    source = parse_endpoint(doc["source"], "source", base_dir)
+    target = parse_endpoint(doc["target"], "target", base_dir)
     return Task(
         name=str(doc["name"]),
         migration_type=mtype,
-        source=parse_endpoint(doc["source"], "source", base_dir),
-        target=parse_endpoint(doc["target"], "target", base_dir),
+        source=source,
+        target=target,
         table_mappings=load_table_mappings(doc["table_mappings"], base_dir),
-        settings=Settings.parse(doc.get("settings")),
+        settings=Settings.parse(doc.get("settings"), (source.engine, target.engine)),
         spark=dict(spark),
         type_overrides=dict(overrides),
         base_dir=base_dir,

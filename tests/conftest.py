@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:
 
 @pytest.fixture(scope="session")
 def spark():
-    from connectors.lake import DeltaConnector
+    from sparkdms.connectors.lake.connector import DeltaConnector
+
     from sparkdms.jvm import all_packages
     from sparkdms.spark import build_session
 

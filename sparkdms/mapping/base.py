@@ -9,20 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkdms.errors import MappingRuleError
-
-
-@dataclass(frozen=True)
-class Condition:
-    operator: str  # AWS filter-operator, lower case ("ste" is read as "lte")
-    values: tuple[str, ...] = ()  # value, or start-value and end-value
-
-
-@dataclass(frozen=True)
-class Filter:
-    """One AWS source filter: its conditions are ORed; separate filters are ANDed."""
-
-    column: str
-    conditions: tuple[Condition, ...]
+from sparkdms.plan import Filter
 
 
 @dataclass(frozen=True)

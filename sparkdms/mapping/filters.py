@@ -6,32 +6,26 @@ are ORed, separate filters are ANDed, a filter with a negative operator (``noteq
 rules. When several include rules select one table, all their filters apply (ANDed): a
 broad ``%`` rule plus a filtered rule for one table filters that table.
 
-Values are never pasted raw: numbers are checked and written as numbers, booleans as
-TRUE/FALSE, everything else through the source dialect's ``literal`` (quoted, escaped).
+Filters stay data (column, operator, values) in the plan: values are checked here for the
+column's type, and each source engine applies them its own way (relational engines render
+them as SQL through their dialect, see ``connectors/sql/filters.py``), or says it cannot and
+the core applies them in Spark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sparkdms.catalog import Table
-from sparkdms.mapping.base import Condition, Filter, Rule
+from sparkdms.mapping.base import Rule
+from sparkdms.plan import Condition, Filter
 from sparkdms.types import INTEGER_KINDS, LType
 
-# operator -> (number of values, SQL template over {c} and {v0}/{v1})
-OPERATORS: dict[str, tuple[int, str]] = {
-    "lte": (1, "{c} <= {v0}"),
-    "ste": (1, "{c} <= {v0}"),
-    "gte": (1, "{c} >= {v0}"),
-    "eq": (1, "{c} = {v0}"),
-    "noteq": (1, "{c} <> {v0}"),
-    "between": (2, "{c} BETWEEN {v0} AND {v1}"),
-    "notbetween": (2, "{c} NOT BETWEEN {v0} AND {v1}"),
-    "null": (0, "{c} IS NULL"),
-    "notnull": (0, "{c} IS NOT NULL"),
-}
+# operator -> number of values
+OPERATORS: dict[str, int] = {"lte": 1, "ste": 1, "gte": 1, "eq": 1, "noteq": 1, "between": 2,
+                             "notbetween": 2, "null": 0, "notnull": 0}
 NEGATIVE = ("noteq", "notbetween", "notnull")
 VALUE_KEYS = {0: (), 1: ("value",), 2: ("start-value", "end-value")}
 NUMERIC_KINDS = (*INTEGER_KINDS, "decimal", "float32", "float64", "money", "year")
@@ -46,7 +40,7 @@ def _condition(rule: Rule, column: str, raw: Any) -> Condition:
     if op not in OPERATORS:
         raise rule.error(f"filter on {column!r}: unknown filter-operator "
                          f"{raw.get('filter-operator')!r}; allowed: {', '.join(OPERATORS)}")
-    keys = VALUE_KEYS[OPERATORS[op][0]]
+    keys = VALUE_KEYS[OPERATORS[op]]
     missing = [k for k in keys if raw.get(k) is None]
     if missing:
         raise rule.error(f"filter on {column!r}: filter-operator {op} needs "
@@ -85,11 +79,10 @@ def parse_filters(rule: Rule, raw: Any) -> tuple[Filter, ...]:
     return tuple(out)
 
 
-def value_sql(value: str | None, ltype: LType, literal: Callable[[Any], str],
-              what: str) -> str:
-    """A filter or boundary value as SQL for a column of this type (errors name ``what``)."""
-    if value is None:
-        return "NULL"
+def check_value(value: str, ltype: LType, what: str) -> str:
+    """A filter or boundary value checked for a column of this type (errors name ``what``):
+    numbers as plain decimal text, booleans as ``true``/``false``, anything else as given.
+    Engines render the checked value their own way (SQL literals, BSON values, ...)."""
     if ltype.kind in NUMERIC_KINDS:
         try:
             number = Decimal(str(value).strip())
@@ -102,21 +95,15 @@ def value_sql(value: str | None, ltype: LType, literal: Callable[[Any], str],
     if ltype.kind == "boolean":
         word = str(value).strip().lower()
         if word in TRUE_WORDS:
-            return "TRUE"
+            return "true"
         if word in FALSE_WORDS:
-            return "FALSE"
+            return "false"
         raise ValueError(f"{what}: {value!r} is not a boolean (use true or false)")
-    return literal(str(value))
+    return str(value)
 
 
-def condition_sql(cond: Condition, column_sql: str, ltype: LType,
-                  literal: Callable[[Any], str], what: str) -> str:
-    values = {f"v{i}": value_sql(v, ltype, literal, what) for i, v in enumerate(cond.values)}
-    return OPERATORS[cond.operator][1].format(c=column_sql, **values)
-
-
-def render_filters(rule: Rule, table: Table, source: Any) -> list[str]:
-    """SQL predicates (one per filter) for one table, in the source's dialect."""
+def checked_filters(rule: Rule, table: Table) -> list[Filter]:
+    """The rule's filters on one table, with columns checked and values typed."""
     out = []
     for f in rule.filters:
         try:
@@ -128,14 +115,15 @@ def render_filters(rule: Rule, table: Table, source: Any) -> list[str]:
                              f"{table.qualified}{hint}") from None
         what = f"filter on {table.qualified}.{f.column}"
         try:
-            parts = [condition_sql(c, source.quote(col.name), col.ltype, source.literal, what)
-                     for c in f.conditions]
+            conds = tuple(Condition(c.operator, tuple(check_value(v, col.ltype, what)
+                                                      for v in c.values))
+                          for c in f.conditions)
         except ValueError as err:
             raise rule.error(str(err)) from None
-        out.append(parts[0] if len(parts) == 1 else " OR ".join(f"({p})" for p in parts))
+        out.append(Filter(f.column, conds))
     return out
 
 
-def table_filters(rules: Sequence[Rule], table: Table, source: Any) -> tuple[str, ...]:
-    """Filters of every include rule that selects the table, ANDed (one SQL each)."""
-    return tuple(sql for rule in rules for sql in render_filters(rule, table, source))
+def table_filters(rules: Sequence[Rule], table: Table) -> tuple[Filter, ...]:
+    """Filters of every include rule that selects the table, ANDed."""
+    return tuple(f for rule in rules for f in checked_filters(rule, table))

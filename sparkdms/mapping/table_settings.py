@@ -17,19 +17,19 @@ parallel-load, as AWS DMS documents it (CHAP_Tasks...Tablesettings.html#Parallel
                       is left behind)
   none                one segment
 
-A segment is one Spark partition (one source query). Values in boundaries are checked and
-written for the column's type (numbers as numbers) or quoted through the source dialect.
+A segment is one Spark partition. The rule is checked here and handed to the source
+engine as a ``PartitionRequest`` (data); the engine builds the segments (relational
+engines as SQL conditions: ``connectors/sql/partitions.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sparkdms.catalog import Column, Table
 from sparkdms.mapping.base import ParallelLoad, Rule
-from sparkdms.mapping.filters import value_sql
-from sparkdms.plan import LobLimit, Partitioning
+from sparkdms.mapping.filters import check_value
+from sparkdms.plan import LobLimit, PartitionRequest
 from sparkdms.types import LType
 
 NOT_RANGE_KINDS = ("float32", "float64", "blob", "text", "json", "xml", "document", "geometry",
@@ -54,90 +54,28 @@ def range_columns(rule: Rule, table: Table) -> list[Column]:
     return out
 
 
-def _below(cols: Sequence[str], values: Sequence[str]) -> str:
-    """Row tuple < boundary tuple, compared column by column (AWS DMS's clause)."""
-    terms = []
-    for i in range(len(cols)):
-        eqs = [f"{cols[j]} = {values[j]}" for j in range(i)]
-        terms.append("(" + " AND ".join([*eqs, f"{cols[i]} < {values[i]}"]) + ")")
-    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
-
-
-def range_partitioning(rule: Rule, table: Table, source: Any) -> Partitioning:
-    """AWS DMS's segments, made disjoint for any boundary order, plus a NULL segment."""
-    pl = rule.parallel_load
-    assert pl is not None
-    cols = range_columns(rule, table)
-    quoted = [source.quote(c.name) for c in cols]
-    below = []
-    for k, bound in enumerate(pl.boundaries):
-        if any(v is None for v in bound):
-            raise rule.error(f"boundary {k + 1} has a null value; NULLs get a segment of their "
-                             "own and cannot be a boundary")
-        try:
-            vals = [value_sql(v, c.ltype, source.literal, f"boundary {k + 1}, column {c.name}")
-                    for v, c in zip(bound, cols, strict=True)]
-        except ValueError as err:
-            raise rule.error(str(err)) from None
-        below.append(_below(quoted, vals))
-    nullable = [q for q, c in zip(quoted, cols, strict=True) if c.nullable]
-    guard = [f"{q} IS NOT NULL" for q in nullable]
-    preds = []
-    for k in range(len(below) + 1):
-        earlier = below[:k]
-        parts = [*guard, *([below[k]] if k < len(below) else [])]
-        if earlier:
-            parts.append("NOT " + (earlier[0] if len(earlier) == 1
-                                   else "(" + " OR ".join(earlier) + ")"))
-        preds.append(" AND ".join(parts))
-    if nullable:
-        preds.append(" OR ".join(f"{q} IS NULL" for q in nullable))
-    return Partitioning("ranges", ", ".join(c.name for c in cols), tuple(preds))
-
-
-def native_partitioning(rule: Rule, table: Table, source: Any) -> Partitioning | None:
-    """Segments from the source's own partitions; None when the source has none (the
-    caller falls back to sparkdms's default split and says so). ``native_partitions``
-    returns (name, predicate) pairs that together cover every row of the table."""
-    pl = rule.parallel_load
-    assert pl is not None
-    lister = getattr(source, "native_partitions", None)
-    if lister is None:
-        return None
-    leaves = pl.type == "subpartitions-auto" or bool(pl.subpartitions)
-    found = list(lister(table, leaves)) or (list(lister(table, False)) if leaves else [])
-    if not found:
-        return None
-    if pl.type != "partitions-list":
-        return Partitioning("partitions", None, tuple(p for _, p in found))
-    by_name = dict(found)
-    wanted = list(pl.subpartitions) or list(pl.partitions)
-    missing = [n for n in wanted if n not in by_name]
-    if missing:
-        raise rule.error(f"partitions-list names {', '.join(map(repr, missing))}, which "
-                         f"{table.qualified} does not have; it has: {', '.join(by_name)}")
-    rest = [p for n, p in found if n not in wanted]  # every other row: one more segment
-    preds = [by_name[n] for n in wanted] + ([" OR ".join(f"({p})" for p in rest)] if rest else [])
-    return Partitioning("partitions-list", None, tuple(preds))
-
-
-def parallel_load(rule: Rule, table: Table, source: Any,
-                  with_native: bool) -> tuple[Partitioning | None, str | None]:
-    """The table's partitioning from its parallel-load rule; a note when it falls back."""
+def partition_request(rule: Rule, table: Table) -> PartitionRequest | None:
+    """The table's parallel-load rule as data for the source engine, checked here: range
+    columns exist and can be compared exactly, no boundary holds a NULL, every boundary
+    value fits its column's type."""
     pl: ParallelLoad | None = rule.parallel_load
     if pl is None:
-        return None, None
-    if pl.type == "none":
-        return Partitioning("single"), None
+        return None
+    boundaries: list[tuple[str, ...]] = []
     if pl.type == "ranges":
-        return range_partitioning(rule, table, source), None
-    if not with_native:
-        return None, None
-    part = native_partitioning(rule, table, source)
-    if part is None:
-        return None, (f"{rule.label}: parallel-load {pl.type}: {table.qualified} has no "
-                      f"partitions on the {source.engine} source; it is split the default way")
-    return part, None
+        cols = range_columns(rule, table)
+        for k, bound in enumerate(pl.boundaries):
+            if any(v is None for v in bound):
+                raise rule.error(f"boundary {k + 1} has a null value; NULLs get a segment of "
+                                 "their own and cannot be a boundary")
+            try:
+                boundaries.append(tuple(
+                    check_value(str(v), c.ltype, f"boundary {k + 1}, column {c.name}")
+                    for v, c in zip(bound, cols, strict=True)))
+            except ValueError as err:
+                raise rule.error(str(err)) from None
+    return PartitionRequest(pl.type, pl.columns, tuple(boundaries), pl.partitions,
+                            pl.subpartitions, rule.rule_id, rule.rule_name)
 
 
 def lob_limit(rule: Rule | None, table: Table, settings: Any,

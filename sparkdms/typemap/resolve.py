@@ -27,12 +27,9 @@ from sparkdms.catalog import Catalog, Column, Table
 from sparkdms.errors import TaskConfigError, UnsupportedTypeError
 from sparkdms.mapping.wildcard import matches
 from sparkdms.typemap import dialect
-from sparkdms.types import LType, parse_native, spark_type
+from sparkdms.types import LType, parse_native
 
 TYPE_PREFIX = "type:"
-MYSQL_KEY_BYTES = 3072  # InnoDB index key limit (DYNAMIC row format)
-MYSQL_LOBS = ("tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob", "mediumblob",
-              "longblob", "json")
 
 _lenient: ContextVar[list[UnsupportedTypeError] | None] = ContextVar("sdms_lenient", default=None)
 
@@ -100,16 +97,16 @@ def lenient() -> Iterator[list[UnsupportedTypeError]]:
         _lenient.reset(token)
 
 
-def _bq(name: str) -> str:
+def bq(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _spark_literal(text: str) -> str:
+def spark_literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _same_family(source: Any, target: Any) -> bool:
-    return bool(getattr(source, "family", "")) and source.family == getattr(target, "family", "")
+    return bool(source.dialect.family) and source.dialect.family == target.dialect.family
 
 
 def _override(ov: Override, table: Table, col: Column, target: Any) -> Resolved:
@@ -145,8 +142,6 @@ def override_hint(table: Table, col: Column, target: Any) -> str:
 def resolve_column(overrides: list[Override], table: Table, col: Column, source: Any,
                    target: Any) -> Resolved:
     """Target type for one column; raises UnsupportedTypeError (unless planning leniently)."""
-    if hasattr(source, "peer_family"):  # sources that read some types per target family
-        source.peer_family = getattr(target, "family", "")
     ov = find_override(overrides, table, col)
     try:
         resolved = _override(ov, table, col, target) if ov else _default(table, col, source,
@@ -160,81 +155,10 @@ def resolve_column(overrides: list[Override], table: Table, col: Column, source:
     return adapt(resolved, table, col, source, target)
 
 
-# -- adaptations: the target stores the value exactly only if Spark sends it this way -------
-
-def _mysql_bit(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
-    """MySQL takes bit(n) values as numbers (a string would be stored as its bytes)."""
-    if not r.target_type.lower().startswith("bit") or col.ltype.kind not in ("bit", "varbit"):
-        return r
-    return Resolved(LType("uint64"), r.target_type,
-                    f"CAST(conv({_bq(col.name)}, 2, 10) AS DECIMAL(20,0))", r.override)
-
-
-def _decimal_guard(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
-    """Unbounded/wide decimals travel as exact text; a bounded target decimal would round
-    extra fractional digits silently (MySQL does), so such a value stops the load."""
-    dst = dialect(target.engine).to_logical(r.target_type)
-    src = col.ltype
-    if src.kind != "decimal" or dst.kind != "decimal" or dst.precision is None:
-        return r
-    if spark_type(src).simpleString() != "string":  # type: ignore[attr-defined]
-        return r
-    if src.scale is not None and src.scale <= (dst.scale or 0) and src.precision is not None \
-            and src.precision - src.scale <= dst.precision - (dst.scale or 0):
-        return r
-    scale, whole = dst.scale or 0, dst.precision - (dst.scale or 0)
-    message = (f"table {table.qualified}, column {col.name}: a value has more than {scale} "
-               f"fractional or {whole} integer digits and does not fit {r.target_type}; "
-               f"add type_overrides {{\"{table.schema}.{table.name}.{col.name}\": \"...\"}} "
-               "with a wider type")
-    c = _bq(col.name)
-    frac = f"[.][0-9]{{{scale}}}[0-9]*[1-9]" if scale else "[.][0-9]*[1-9]"
-    expr = (f"CASE WHEN {c} RLIKE '{frac}' OR {c} RLIKE '^-?0*[1-9][0-9]{{{whole},}}' "
-            f"THEN CAST(raise_error({_spark_literal(message)}) AS STRING) ELSE {c} END")
-    return Resolved(r.ltype, r.target_type, expr, r.override)
-
-
-def key_columns(table: Table) -> dict[str, int]:
-    """column -> the most columns of any key (PK, unique, index) it belongs to."""
-    out: dict[str, int] = {}
-    keys = [table.primary_key, *(i.columns for i in table.indexes),
-            *(fk.columns for fk in table.foreign_keys)]
-    for cols in keys:
-        for c in cols:
-            out[c] = max(out.get(c, 0), len(cols))
-    return out
-
-
-def _mysql_key_lob(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
-    """InnoDB cannot index text/blob columns whole: a key column from another engine becomes
-    varchar/varbinary sized to fit the 3072-byte key limit (longer values are rejected, never
-    cut). Between MySQL engines the source's own prefix indexes apply (see objects.py)."""
-    width = key_columns(table).get(col.name)
-    base = parse_native(r.target_type).name
-    if not width or base not in MYSQL_LOBS:
-        return r
-    chars = max(MYSQL_KEY_BYTES // 4 // width, 1)
-    if base.endswith("blob"):
-        return Resolved(LType("varbinary", length=chars * 4), f"varbinary({chars * 4})",
-                        r.expression, r.override)
-    collate = r.target_type[r.target_type.lower().find(" collate "):] \
-        if " collate " in r.target_type.lower() else ""
-    return Resolved(LType("varchar", length=chars), f"varchar({chars}){collate}", r.expression,
-                    r.override)
-
-
-ADAPTERS = {"mysql": (_mysql_bit, _decimal_guard, _mysql_key_lob)}
-
-
-CROSS_FAMILY_ONLY = (_mysql_key_lob,)
-
-
 def adapt(r: Resolved, table: Table, col: Column, source: Any, target: Any) -> Resolved:
-    same = _same_family(source, target)
-    for step in ADAPTERS.get(getattr(target, "family", ""), ()):
-        if not (same and step in CROSS_FAMILY_ONLY):
-            r = step(r, table, col, target)
-    return r
+    """The target's own adaptations (``Target.adapt_column``), e.g. MySQL bit values sent as
+    numbers, key columns narrowed to fit InnoDB's key limit."""
+    return target.adapt_column(r, table, col, _same_family(source, target))
 
 
 def read_as_text(catalog: Catalog, overrides: list[Override], target: Any) -> Catalog:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sparkdms.catalog import Table
+from sparkdms.connectors.base import Sampler
 from sparkdms.errors import SparkDmsError
 from sparkdms.explain import explain
 from sparkdms.plan import ColumnPlan, TablePlan
@@ -66,7 +67,7 @@ def target_plan(table: Table, settings: Any, connector: Any) -> TablePlan:
     """The target table described as a source, to read it through Spark JDBC."""
     cols = tuple(ColumnPlan(c.name, c, c.ltype, c.native_type, c.nullable) for c in table.columns)
     plan = TablePlan(table, table.schema, table.name, cols, primary_key=table.primary_key)
-    return replace(plan, partitioning=connector.plan_partitions(plan, settings))
+    return replace(plan, partitioning=connector.partitions(plan, settings))
 
 
 class Validator:
@@ -157,12 +158,12 @@ class Validator:
 
     def locate_target(self, plan: TablePlan) -> tuple[Table | None, Callable[[], Any]]:
         """The discovered target table (relational targets) and a maker of its DataFrame."""
-        if not hasattr(self.target, "connect"):  # lake: the frame tells the columns
+        if not self.target.capabilities.validates_in_sql:  # lake: the frame tells the columns
             frame: list[Any] = []
 
             def lake() -> Any:
                 if not frame:
-                    frame.append(self.target.read(self.spark(), plan, self.settings))
+                    frame.append(self.target.read(self.spark(), plan, (), ()).frame)
                 return frame[0]
 
             try:
@@ -172,14 +173,14 @@ class Validator:
                                                          f"{explain(err, self.task.secrets)}") from None
             return None, lake
         wanted = (plan.target_schema, plan.target_name)
-        found = self.target.discover(lambda s, t, k: (s, t) == wanted).tables
+        found = self.target.discover(lambda s, t, k: (s, t) == wanted, Sampler()).tables
         if not found:
             raise ValidationError(plan.source_label, f"target table {plan.target_label} does not exist")
         table = found[0]
 
         def jdbc() -> Any:
-            return self.target.read(self.spark(), target_plan(table, self.settings, self.target),
-                                    self.settings)
+            tp = target_plan(table, self.settings, self.target)
+            return self.target.read(self.spark(), tp, tp.partitioning.parts, ()).frame
 
         return table, jdbc
 
@@ -223,9 +224,10 @@ class Validator:
         return src, tgt, mode
 
     def source_frame(self, plan: TablePlan) -> Any:
+        from sparkdms.load.read import read_table
         from sparkdms.transform import to_target
 
-        return to_target(self.source.read(self.spark(), plan, self.settings), plan)
+        return to_target(read_table(self.spark(), self.source, plan).frame, plan)
 
     def side(self, role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mode: str,
              dialect: Dialect | None, values: list[str] | None, frame: Any, fast: bool) -> Side:
@@ -242,7 +244,8 @@ class Validator:
             table = connector.qualify(plan.target_schema, plan.target_name)
             key_name = key[0] if key else None
         key_ref = connector.quote(key_name) if mode == "range" and key_name else None
-        conditions = list(plan.filters) if role == "source" else []
+        conditions = [connector.filter_sql(f, plan.source) for f in plan.filters] \
+            if role == "source" else []
         return SqlSide(role, connector, dialect, table, conditions,
                        render(dialect, specs, values, key, mode, key_ref, fast))
 
@@ -310,11 +313,10 @@ def wire_form(connector: Any, dialect: Dialect, plan: TablePlan, spec: ColumnSpe
     (arrays as JSON, intervals as ISO 8601, bit strings, zero dates as NULL, ...), that
     expression and its type; else the column itself."""
     plain = dialect.quote(spec.source or spec.name)
-    read = getattr(connector, "read_expr", None)
-    if read is None or spec.source is None:
+    if spec.source is None:
         return plain, spec.source_type
     column = plan.source.column(spec.source)
-    expr = read(column)
+    expr = connector.read_expr(column, plan.peer)
     if expr in (plain, f"CAST({plain} AS text)", f"CAST({plain} AS CHAR)"):
         return plain, spec.source_type
     return f"({expr})", spark_ltype(connector.wire_type(column))

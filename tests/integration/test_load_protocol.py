@@ -8,8 +8,8 @@ import json
 
 import pyarrow as pa
 import pytest
+from sparkdms.connectors.sql.writer import write_partition
 
-from connectors.jdbc.writer import write_partition
 from sparkdms.app import prepare
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
@@ -60,7 +60,7 @@ def test_repeated_partition_write_is_idempotent(pg_db, target, tmp_path):
     again = write_partition(spec, iter([batch]))  # the retried attempt of partition 0
     assert first[2:] == (2, False)
     assert again[2:] == (2, True)  # skipped, and reports what the first attempt committed
-    tgt.finalize(plan, settings, "load1")
+    tgt.commit(plan, settings, "load1")
     assert target_rows(target, "items") == [(10, "x"), (11, None)]
 
 

@@ -82,7 +82,7 @@ def test_postgres_subpartitions_auto_reads_leaf_partitions(pg_db, my_db, spark, 
     assert part.count == 4  # events_2022, events_2023_even, events_2023_rest, events_other
     with pg_connect(pg_db) as conn:
         counts = [fetch(conn, f"SELECT count(*) FROM public.events WHERE {p}")[0][0]
-                  for p in part.predicates]
+                  for p in part.described]
     assert sum(counts) == 2000 and all(counts)
 
 

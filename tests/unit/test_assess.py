@@ -4,10 +4,10 @@ SQL), effort grades, the summary verdict, and the HTML page (escaped, self-conta
 from __future__ import annotations
 
 import pytest
+from sparkdms.connectors.mysql.connector import MariaDBConnector
+from sparkdms.connectors.postgres.connector import PostgresConnector
+from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
-from connectors.jdbc.mysql import MariaDBConnector
-from connectors.jdbc.postgres import PostgresConnector
-from connectors.jdbc.sqlite import SQLiteConnector
 from sparkdms.assess import Assessment, Item, TableReport, table_probes
 from sparkdms.assess_html import render
 from sparkdms.catalog import Column, Table

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
-from connectors.jdbc.sqlite import SQLiteConnector
 from sparkdms.demo import build_shop
 from sparkdms.mapping import parse_rules
 from sparkdms.plan_text import render_plan

@@ -9,7 +9,7 @@ import pytest
 
 from sparkdms.errors import MappingRuleError
 from sparkdms.mapping import parse_rules
-from sparkdms.mapping.base import Condition, Filter
+from sparkdms.plan import Condition, Filter
 from tests.unit.test_mapping_support import sel, tr, ts
 
 # AWS DMS user guide examples (selection, transformation, table-settings, filters pages)

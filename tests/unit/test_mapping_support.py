@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.jdbc.mysql import MariaDBConnector
-from connectors.jdbc.postgres import PostgresConnector
+from sparkdms.connectors.mysql.connector import MariaDBConnector
+from sparkdms.connectors.postgres.connector import PostgresConnector
+
 from sparkdms.catalog import Catalog, Column, Index, Table
 from sparkdms.plan import Plan, TablePlan
 from sparkdms.planner import build_plan

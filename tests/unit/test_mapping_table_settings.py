@@ -12,7 +12,8 @@ import pytest
 from sparkdms.catalog import Catalog
 from sparkdms.errors import MappingRuleError
 from sparkdms.mapping import parse_rules
-from sparkdms.mapping.table_settings import native_partitioning, range_partitioning
+from sparkdms.connectors.sql import partitions as sqlparts
+from sparkdms.mapping.table_settings import partition_request
 from tests.unit.test_mapping_support import (
     PG_DST,
     PG_SRC,
@@ -43,6 +44,15 @@ AWS_SEGMENTS = [
 ]
 
 
+def range_partitioning(rule: Any, table: Any, source: Any) -> Any:
+    """The rule checked by the core, its segments built by the relational source."""
+    return sqlparts.range_partitioning(source, table, partition_request(rule, table))
+
+
+def native_partitioning(rule: Any, table: Any, source: Any) -> Any:
+    return sqlparts.native_partitioning(source, table, partition_request(rule, table))
+
+
 def ranges_rule(columns: list[str], boundaries: list[list[Any]], schema: str = "s",
                 name: str = "seg") -> Any:
     rules = parse_rules({"rules": [sel(), ts({"schema-name": schema, "table-name": name},
@@ -68,14 +78,14 @@ def test_aws_documented_ranges_example_segments_match_aws_where_clauses() -> Non
     rows = list(itertools.product(values, values, values))
     db.executemany("INSERT INTO seg VALUES (?, ?, ?)", rows)
     for row in rows:
-        ours, aws = segment_of(db, list(part.predicates), row), segment_of(db, AWS_SEGMENTS, row)
+        ours, aws = segment_of(db, list(part.described), row), segment_of(db, AWS_SEGMENTS, row)
         assert len(ours) == 1 and ours == aws, row
 
 
 def test_rows_with_null_range_values_get_their_own_segment() -> None:
     t = table("s", "seg", col("id", "integer"), col("name", "varchar(10)"))
     part = range_partitioning(ranges_rule(["id"], [["100"], ["200"]]), t, PG_SRC)
-    assert part.predicates == (
+    assert part.described == (
         '"id" IS NOT NULL AND ("id" < 100)',
         '"id" IS NOT NULL AND ("id" < 200) AND NOT ("id" < 100)',
         '"id" IS NOT NULL AND NOT (("id" < 100) OR ("id" < 200))',
@@ -85,7 +95,7 @@ def test_rows_with_null_range_values_get_their_own_segment() -> None:
     db.executemany("INSERT INTO seg VALUES (?, 'x')", [(v,) for v in (None, 5, 100, 150, 200, 999,
                                                                       None)])
     counts = [db.execute(f"SELECT count(*) FROM seg WHERE {p}").fetchone()[0]
-              for p in part.predicates]
+              for p in part.described]
     assert counts == [1, 2, 2, 2] and sum(counts) == 7  # every row once, NULLs kept
 
 
@@ -96,7 +106,7 @@ def test_boundaries_in_any_order_still_split_every_row_once() -> None:
     db.execute('CREATE TABLE seg ("id" int)')
     db.executemany("INSERT INTO seg VALUES (?)", [(v,) for v in range(0, 400, 7)])
     hits = [db.execute(f"SELECT count(*) FROM seg WHERE {p}").fetchone()[0]
-            for p in part.predicates]
+            for p in part.described]
     assert sum(hits) == len(range(0, 400, 7))
 
 
@@ -104,9 +114,9 @@ def test_aws_sales_example_with_text_and_number_boundaries() -> None:
     part = range_partitioning(ranges_rule(["SALES_NO", "REGION"], [["1000", "NORTH"],
                                                                    ["3000", "WEST"]],
                                           "HR", "SALES"), SALES, PG_SRC)
-    assert part.predicates[0] == ('"REGION" IS NOT NULL AND (("SALES_NO" < 1000) OR '
+    assert part.described[0] == ('"REGION" IS NOT NULL AND (("SALES_NO" < 1000) OR '
                                   '("SALES_NO" = 1000 AND "REGION" < \'NORTH\'))')
-    assert part.predicates[-1] == '"REGION" IS NULL'
+    assert part.described[-1] == '"REGION" IS NULL'
     assert part.column == "SALES_NO, REGION"
 
 
@@ -147,7 +157,7 @@ def test_native_partitions(load: dict[str, Any], method: str, preds: tuple[str, 
     rule = parse_rules({"rules": [sel(), ts({"schema-name": "HR", "table-name": "SALES"},
                                             **{"parallel-load": load})]})[1]
     part = native_partitioning(rule, SALES, Partitioned())
-    assert part is not None and (part.method, part.predicates) == (method, preds)
+    assert part is not None and (part.method, part.described) == (method, preds)
 
 
 def test_partitions_list_names_a_partition_that_does_not_exist() -> None:

@@ -94,7 +94,8 @@ def test_lob_columns(ltype: LType, lob: bool) -> None:
 
 
 def test_plan_warns_about_lossy_columns_only() -> None:
-    from connectors.jdbc.mysql import MariaDBConnector
+    from sparkdms.connectors.mysql.connector import MariaDBConnector
+
     from sparkdms.catalog import Column, Table
     from sparkdms.plan import ColumnPlan, Plan, TablePlan
     from sparkdms.task import Endpoint

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sparkdms.typemap import DIALECTS, dialect
+from sparkdms.registry import specs
+from sparkdms.typemap import dialect
 from sparkdms.types import KINDS, LType, parse_native, spark_type
 
 
@@ -191,7 +192,7 @@ def test_same_engine_round_trip_keeps_the_logical_type(engine: str, native: str)
     assert d.to_logical(d.to_native(ltype)) == ltype
 
 
-@pytest.mark.parametrize("engine", sorted(DIALECTS))
+@pytest.mark.parametrize("engine", sorted(specs()))
 def test_every_kind_but_unknown_has_a_target_type(engine: str) -> None:
     d = dialect(engine)
     assert [k for k in KINDS if k not in d.logical] == ["unknown"]

@@ -4,10 +4,10 @@ adaptations a MySQL target needs (bit as numbers, guarded wide decimals, text ke
 from __future__ import annotations
 
 import pytest
+from sparkdms.connectors.mysql.connector import MariaDBConnector
+from sparkdms.connectors.postgres.connector import PostgresConnector
+from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
-from connectors.jdbc.mysql import MariaDBConnector
-from connectors.jdbc.postgres import PostgresConnector
-from connectors.jdbc.sqlite import SQLiteConnector
 from sparkdms.catalog import Catalog, Column, ForeignKey, Index, Table
 from sparkdms.errors import TaskConfigError, UnsupportedTypeError
 from sparkdms.task import Endpoint
@@ -152,16 +152,20 @@ def test_between_mysql_engines_text_keys_stay_text() -> None:
     assert resolve_column([], t, t.columns[0], MY_SOURCE, MY).target_type == "text"
 
 
-def test_planner_tells_a_postgres_source_its_target_family() -> None:
+def test_a_postgres_source_reads_for_the_family_the_plan_names() -> None:
     source = connector(PostgresConnector, "postgres", "source")
     t = table(column("xs", "integer[]", "postgres"), column("iv", "interval", "postgres"))
-    for c in t.columns:
-        resolve_column([], t, c, source, MY)
-    assert source.read_expr(t.columns[0]) == 'CAST(array_to_json("xs") AS text)'
-    assert "'P' || extract(year FROM \"iv\")::bigint || 'Y'" in source.read_expr(t.columns[1])
-    for c in t.columns:
-        resolve_column([], t, c, source, PG)
-    assert source.read_expr(t.columns[0]) == 'CAST("xs" AS text)'
+    assert source.read_expr(t.columns[0], "mysql") == 'CAST(array_to_json("xs") AS text)'
+    assert "'P' || extract(year FROM \"iv\")::bigint || 'Y'" in source.read_expr(t.columns[1],
+                                                                                "mysql")
+    assert source.read_expr(t.columns[0], "postgres") == 'CAST("xs" AS text)'
+
+
+def test_the_plan_names_the_target_family_for_the_source_read() -> None:
+    from tests.unit.test_mapping_support import MY_DST, PG_DST, plan, sel
+
+    assert {tp.peer for tp in plan([sel()], target=MY_DST).tables} == {"mysql"}
+    assert {tp.peer for tp in plan([sel()], target=PG_DST).tables} == {"postgres"}
 
 
 def test_sqlite_untyped_column_is_text() -> None:

@@ -10,23 +10,20 @@ https://mariadb.com/kb/en/data-types/
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import TableFilter
-from connectors.jdbc.base import (
-    CONTROL_TABLE,
-    JdbcConnector,
-    LogicalRule,
-    NativeRule,
-    WriteSpec,
-    iter_rows,
-)
-from connectors.jdbc.objects import attach_checks
+from sparkdms.connectors.base import ReadResult, TableFilter
+from sparkdms.connectors.mysql.adapt import adapt
+from sparkdms.connectors.mysql.types import MARIADB, MYSQL
+from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
+from sparkdms.connectors.sql.objects import attach_checks
+
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError, TerminalError
-from sparkdms.plan import TablePlan
+from sparkdms.plan import Filter, Partition, TablePlan
 from sparkdms.task import Endpoint
-from sparkdms.typemap.mysql import LOGICAL_MY, NATIVE_MY
+from sparkdms.typemap.resolve import Resolved
 from sparkdms.types import LType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
@@ -72,18 +69,15 @@ class ZeroDateError(TerminalError):
     """A MySQL zero date the endpoint's ``options.zero_date`` does not let through."""
 
 
-class MySQLConnector(JdbcConnector):
+class MySQLConnector(SqlConnector):
     engine = "mysql"
-    family = "mysql"
+    dialect = MYSQL
     packages = ("org.mariadb.jdbc:mariadb-java-client:3.5.6",)
     driver_class = "org.mariadb.jdbc.Driver"
     url_scheme = "jdbc:mysql:"
     default_port = 3306
-    quote_char = "`"
     max_identifier = 64
     backslash_escapes = True
-    NATIVE: ClassVar[dict[str, NativeRule]] = NATIVE_MY
-    LOGICAL: ClassVar[dict[str, LogicalRule]] = LOGICAL_MY
     connect_errors = (
         ("access denied", "wrong user or password"),
         ("unknown database", "database does not exist"),
@@ -105,6 +99,9 @@ class MySQLConnector(JdbcConnector):
                                   f"{zero!r} is not one of {', '.join(ZERO_DATE_CHOICES)} "
                                   "(what to do with 0000-00-00 dates: load them as NULL, or "
                                   "stop the table)")
+
+    def adapt_column(self, r: Resolved, table: Table, col: Column, same_family: bool) -> Resolved:
+        return adapt(r, table, col, self, same_family)
 
     def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
         ltype = super().to_logical(native, table, column)
@@ -144,9 +141,7 @@ class MySQLConnector(JdbcConnector):
         return self.endpoint.schema or self.endpoint.database or ""
 
     # -- types (see sparkdms/typemap/mysql.py) -----------------------------------------------
-    peer_family: str | None = None  # family of the task's target; set by the planner
-
-    def read_expr(self, column: Column) -> str:
+    def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column: bit(n) as n characters of 0/1, zero dates as NULL (counted
         and checked in ``read``), geometry as WKB for targets of another family."""
         q = self.quote(column.name)
@@ -157,7 +152,7 @@ class MySQLConnector(JdbcConnector):
             return f"LPAD(BIN({q}), {column.ltype.length or 1}, '0')"
         if self._zero_date_capable(column):
             return f"CASE WHEN {self._zero_date(q)} THEN NULL ELSE {q} END"
-        if kind == "geometry" and self.peer_family not in (None, "mysql"):
+        if kind == "geometry" and peer not in ("", "mysql"):
             return f"ST_AsBinary({q})"
         if is_carried_as_text(column.ltype):
             return f"CAST({q} AS CHAR)"
@@ -172,13 +167,15 @@ class MySQLConnector(JdbcConnector):
         return parse_native(column.native_type).name in ("date", "datetime", "timestamp") \
             and column.ltype.kind != "unknown"
 
-    read_stats: dict[str, dict[str, int]]
+    def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
+             pushed: Sequence[Filter]) -> ReadResult:
+        counts = self.check_zero_dates(plan, pushed)
+        stats = {"ZeroDatesAsNull": sum(counts.values()), "ZeroDatesByColumn": counts} \
+            if counts else {}
+        return ReadResult(self.read_frame(spark, plan, partitions, pushed), stats)
 
-    def read(self, spark: Any, plan: TablePlan, settings: Settings) -> Any:
-        self.check_zero_dates(plan)
-        return super().read(spark, plan, settings)
-
-    def check_zero_dates(self, plan: TablePlan) -> dict[str, int]:
+    def check_zero_dates(self, plan: TablePlan,
+                         pushed: Sequence[Filter] | None = None) -> dict[str, int]:
         """Count zero dates (0000-00-00, 2024-00-10) per column; ``options.zero_date`` decides:
         ``null`` (default) loads them as NULL and counts them in the table statistics
         (``ZeroDatesAsNull``), ``error`` stops the table before a row is written."""
@@ -188,8 +185,7 @@ class MySQLConnector(JdbcConnector):
             return {}
         sums = ", ".join(f"COALESCE(SUM({self._zero_date(self.quote(c.name))}), 0)" for c in cols)
         sql = f"SELECT {sums} FROM {self.qualify(plan.source.schema, plan.source.name)}"
-        if plan.filters:
-            sql += " WHERE " + " AND ".join(f"({f})" for f in plan.filters)
+        sql += self.where_sql(plan.filters if pushed is None else pushed, plan.source)
         counts = {c.name: int(n) for c, n in zip(cols, self.query(sql)[0], strict=True) if n}
         where = f"{self.endpoint.role}.options.zero_date"
         found = ", ".join(f"{name} ({n})" for name, n in counts.items())
@@ -202,10 +198,6 @@ class MySQLConnector(JdbcConnector):
                                 f"{', '.join(strict)} hold zero dates ({found}), which load as "
                                 f"NULL ({where}: null); fix them on the source or add a "
                                 "change-data-type / type_overrides rule")
-        if counts:
-            self.__dict__.setdefault("read_stats", {})[plan.source_label] = {
-                "ZeroDatesAsNull": sum(counts.values()),
-                "ZeroDatesByColumn": counts}
         return counts
 
     def hash_expr(self, plan: TablePlan) -> str | None:
@@ -343,3 +335,4 @@ class MySQLConnector(JdbcConnector):
 
 class MariaDBConnector(MySQLConnector):
     engine = "mariadb"
+    dialect = MARIADB

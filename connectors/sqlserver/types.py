@@ -15,7 +15,9 @@ Notes that differ from other engines:
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from sparkdms.connectors.base import Dialect, IdentRules
+
+from sparkdms.identifiers import SQL92_RESERVED
 from sparkdms.typemap.rules import (
     LogicalRule,
     NativeRule,
@@ -105,4 +107,6 @@ LOGICAL_MSSQL: dict[str, LogicalRule] = {
     "xml": same("xml"),
 }
 
-SQLSERVER = Dialect("sqlserver", NATIVE_MSSQL, LOGICAL_MSSQL, "tsql")
+SQLSERVER = Dialect("sqlserver", NATIVE_MSSQL, LOGICAL_MSSQL, "tsql",
+                    identifiers=IdentRules(128, "chars", "keep", SQL92_RESERVED, ci_columns=True,
+                                           ci_tables=True))

@@ -18,20 +18,30 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from connectors.base import Connector, TableFilter, WriteResult
+from sparkdms.connectors.base import (
+    Capabilities,
+    Connector,
+    PreLoad,
+    ReadResult,
+    Sampler,
+    TableFilter,
+    WriteResult,
+)
+from sparkdms.connectors.sql import partitions as sqlparts
+from sparkdms.connectors.sql.filters import filter_sql, where_sql
+
 from sparkdms.catalog import Catalog, Column, Index, Table
-from sparkdms.errors import EndpointError, TaskConfigError, UnsupportedTypeError
-from sparkdms.plan import Partitioning, TablePlan
-from sparkdms.secrets import redact
+from sparkdms.errors import EndpointError, TaskConfigError
+from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
+from sparkdms.secrets import Secret, redact
 from sparkdms.task import Endpoint
-from sparkdms.typemap.rules import LogicalRule, NativeRule
-from sparkdms.types import INTEGER_KINDS, LType, NativeType, parse_native, spark_type
+from sparkdms.typemap.rules import NativeRule
+from sparkdms.types import LType, NativeType, parse_native, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -59,7 +69,7 @@ def raw_rows(rows: Sequence[Any]) -> list[tuple]:
 class WriteSpec:
     """Everything an executor needs to write one table's partitions (picklable)."""
 
-    connector_engine: str
+    connector: type  # the connector class, pickled by reference (imported on the executor)
     endpoint: Endpoint
     schema: str
     stage_table: str
@@ -70,17 +80,23 @@ class WriteSpec:
     control_schema: str
 
 
-class JdbcConnector(Connector):
+class SqlConnector(Connector):
+    """A relational engine: JDBC reads, DB-API discovery, DDL and staging writes."""
+
     driver_class: ClassVar[str]
     url_scheme: ClassVar[str]
     default_port: ClassVar[int] = 0
-    quote_char: ClassVar[str] = '"'
     max_identifier: ClassVar[int] = 63
     system_schemas: ClassVar[tuple[str, ...]] = ()
-    family: ClassVar[str] = ""  # engines of one family keep native types exactly
-    NATIVE: ClassVar[dict[str, NativeRule]] = {}
-    LOGICAL: ClassVar[dict[str, LogicalRule]] = {}
     connect_errors: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # options.jdbc.* properties that carry secrets: redacted like the password
+    secret_options: ClassVar[tuple[str, ...]] = ("jdbc.password", "jdbc.sslpassword")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        transactional_staging=True, creates_objects_after_load=True, validates_in_sql=True)
+
+    @property
+    def family(self) -> str:
+        return self.dialect.family
 
     # -- endpoint --------------------------------------------------------------------------
     @classmethod
@@ -107,7 +123,8 @@ class JdbcConnector(Connector):
             props["user"] = self.endpoint.user
         if self.endpoint.password:
             props["password"] = self.endpoint.password.reveal()
-        props.update({k: str(v) for k, v in self.endpoint.options.get("jdbc", {}).items()})
+        props.update({k: v.reveal() if isinstance(v, Secret) else str(v)
+                      for k, v in self.endpoint.options.get("jdbc", {}).items()})
         return props
 
     @abstractmethod
@@ -164,8 +181,7 @@ class JdbcConnector(Connector):
 
     # -- quoting ---------------------------------------------------------------------------
     def quote(self, name: str) -> str:
-        q = self.quote_char
-        return q + name.replace(q, q + q) + q
+        return self.dialect.quote(name)
 
     def qualify(self, schema: str, name: str) -> str:
         return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
@@ -186,10 +202,16 @@ class JdbcConnector(Connector):
     backslash_escapes: ClassVar[bool] = False
     P: ClassVar[str] = "%s"  # DB-API placeholder of the Python driver
 
+    def filter_sql(self, f: Filter, table: Table) -> str:
+        return filter_sql(f, table, self.quote, self.literal)
+
+    def where_sql(self, filters: Sequence[Filter], table: Table, extra: Sequence[str] = ()) -> str:
+        return where_sql(filters, table, self.quote, self.literal, extra)
+
     # -- types -----------------------------------------------------------------------------
     def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
         parsed = parse_native(native)
-        rule = self.NATIVE.get(parsed.name) or self.fallback_rule(parsed)
+        rule = self.dialect.native.get(parsed.name) or self.fallback_rule(parsed)
         if rule is None:  # the planner refuses it unless overridden (or same family)
             return LType("unknown", native=native)
         ltype = rule(parsed)
@@ -198,23 +220,18 @@ class JdbcConnector(Connector):
         return ltype
 
     def fallback_rule(self, parsed: NativeType) -> NativeRule | None:
-        return None
+        return self.dialect.fallback(parsed)
 
-    def native_type(self, ltype: LType) -> str:
-        rule = self.LOGICAL.get(ltype.kind)
-        if rule is None:
-            raise UnsupportedTypeError("?", "?", str(ltype), f"{self.engine} has no mapping")
-        return rule(ltype)
-
-    def read_expr(self, column: Column) -> str:
-        """SELECT expression that hands the column to Spark in its wire type."""
+    def read_expr(self, column: Column, peer: str = "") -> str:
+        """SELECT expression that hands the column to Spark in its wire type; ``peer`` is
+        the family of the engine on the other side (TablePlan.peer)."""
         return self.quote(column.name)
 
     def wire_type(self, column: Column) -> object:
         return spark_type(column.ltype)
 
     # -- discovery -------------------------------------------------------------------------
-    def discover(self, wanted: TableFilter) -> Catalog:
+    def discover(self, wanted: TableFilter, sampler: Sampler | None = None) -> Catalog:
         def wanted_here(schema: str, name: str, kind: str) -> bool:
             return not is_internal_table(name) and wanted(schema, name, kind)
 
@@ -254,35 +271,43 @@ class JdbcConnector(Connector):
         return out
 
     # -- reading ---------------------------------------------------------------------------
-    def select_sql(self, plan: TablePlan, partition: str = "") -> str:
+    def select_sql(self, plan: TablePlan, partition: str = "",
+                   pushed: Sequence[Filter] | None = None) -> str:
         """The source query of one partition: planned columns in wire form, the pushed-down
         filters and the partition predicate, which may use any source column (or ctid)."""
         wanted = plan.source_names  # planned columns and add-column expression inputs
-        exprs = [f"{self.read_expr(c)} AS {self.quote(c.name)}"
+        exprs = [f"{self.read_expr(c, plan.peer)} AS {self.quote(c.name)}"
                  for c in plan.source.columns if c.name in wanted]
         sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(plan.source.schema, plan.source.name)}"
-        conditions = [*plan.filters, *([partition] if partition else [])]
-        if conditions:
-            sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
-        return sql
+        filters = plan.filters if pushed is None else pushed
+        return sql + self.where_sql(filters, plan.source, [partition] if partition else [])
 
-    def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame:
+    def read(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
+             pushed: Sequence[Filter]) -> ReadResult:
+        return ReadResult(self.read_frame(spark, plan, partitions, pushed))
+
+    def read_frame(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
+                   pushed: Sequence[Filter]) -> DataFrame:
         from pyspark.sql import functions as F
+
+        from sparkdms.settings import Settings
 
         wanted = plan.source_names  # planned columns and add-column expression inputs
         cols = [c for c in plan.source.columns if c.name in wanted]
         custom = ", ".join(f"`{c.name.replace('`', '``')}` {self.wire_type(c).simpleString()}"
                            for c in cols)
+        fetch = sqlparts.fetch_size(partitions, Settings({})["Sparkdms.FetchSize"])
         props = self.jdbc_properties() | {
-            "fetchsize": str(settings["Sparkdms.FetchSize"]),
+            "fetchsize": str(fetch),
             "customSchema": custom,
             "pushDownPredicate": "false",
         }
         # one single-partition JDBC scan per predicate, unioned: Spark's own `predicates`
         # would apply them outside the subquery, where only the selected columns exist
-        frames = [spark.read.jdbc(self.jdbc_url(), f"({self.select_sql(plan, p)}) sdms_src",
+        frames = [spark.read.jdbc(self.jdbc_url(),
+                                  f"({self.select_sql(plan, p, pushed)}) sdms_src",
                                   properties=props)
-                  for p in plan.partitioning.predicates or ("",)]
+                  for p in sqlparts.predicates(partitions)]
         df = functools.reduce(lambda a, b: a.union(b), frames)
         exprs = []
         for c in cols:
@@ -291,24 +316,20 @@ class JdbcConnector(Connector):
                          if want != self.wire_type(c) else F.col(f"`{c.name}`"))
         return df.select(*exprs)
 
-    def partition_column(self, plan: TablePlan) -> Column | None:
-        pk = plan.source.primary_key
-        if len(pk) == 1:
-            col = plan.source.column(pk[0])
-            if col.ltype.kind in INTEGER_KINDS:
-                return col
-        return None
-
     def exact_count(self, table: Table) -> int:
         return int(self.query(f"SELECT COUNT(*) FROM {self.qualify(table.schema, table.name)}")[0][0])
 
-    def plan_partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
+    def partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
+        part = sqlparts.requested(self, plan, settings) if plan.parallel_load is not None \
+            else self.default_partitions(plan, settings)
+        return sqlparts.with_fetch_size(part, settings["Sparkdms.FetchSize"])
+
+    def default_partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
         rows = plan.source.row_estimate or self.exact_count(plan.source)
-        wanted = min(math.ceil(rows / settings["Sparkdms.RowsPerPartition"]),
-                     settings["Sparkdms.MaxPartitionsPerTable"])
+        wanted = sqlparts.wanted_partitions(rows, settings)
         if wanted <= 1:
             return Partitioning("single")
-        col = self.partition_column(plan)
+        col = sqlparts.partition_column(plan.source)
         if col is not None:
             return self.range_partitions(plan, col, wanted)
         return self.hash_partitions(plan, wanted)
@@ -319,18 +340,7 @@ class JdbcConnector(Connector):
                             f"{self.qualify(plan.source.schema, plan.source.name)}")[0]
         if lo is None:
             return Partitioning("single")
-        lo, hi = int(lo), int(hi)
-        step = max(1, math.ceil((hi - lo + 1) / n))
-        bounds = list(range(lo + step, hi + 1, step))
-        preds: list[str] = []
-        prev: int | None = None
-        for b in bounds:
-            preds.append(f"{q} < {b}" if prev is None else f"{q} >= {prev} AND {q} < {b}")
-            prev = b
-        preds.append(f"{q} >= {prev}" if prev is not None else f"{q} IS NOT NULL")
-        if col.nullable:
-            preds.append(f"{q} IS NULL")
-        return Partitioning("range", col.name, tuple(preds))
+        return sqlparts.key_ranges(q, col.name, int(lo), int(hi), n, col.nullable)
 
     def hash_expr(self, plan: TablePlan) -> str | None:
         return None
@@ -339,10 +349,14 @@ class JdbcConnector(Connector):
         expr = self.hash_expr(plan)
         if expr is None:
             return Partitioning("single")
-        return Partitioning("hash", None, tuple(f"{self.mod_sql(expr, n)} = {i}" for i in range(n)))
+        return sqlparts.of("hash", None, [f"{self.mod_sql(expr, n)} = {i}" for i in range(n)])
 
     def mod_sql(self, expr: str, n: int) -> str:
         return f"MOD({expr}, {n})"
+
+    def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
+        """(partition name, condition) of the table's own partitions; none by default."""
+        return []
 
     # -- target ----------------------------------------------------------------------------
     def default_schema(self) -> str:
@@ -401,18 +415,25 @@ class JdbcConnector(Connector):
             statements.append(self.control_table_sql(schema))
         self.execute_all(statements)
 
-    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+    def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> PreLoad:
         """Before any table loads (e.g. drop foreign keys that point at replaced tables)."""
-        from connectors.jdbc.objects import pre_load
+        from sparkdms.connectors.sql.objects import pre_load
 
         return pre_load(self, plans, settings)
 
-    def post_load(self, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+    def post_load(self, plans: Sequence[TablePlan], settings: Settings,
+                  before: PreLoad) -> list[str]:
         """After every table loaded: indexes, constraints, foreign keys, sequences.
         Returns human-readable notes of what was created."""
-        from connectors.jdbc.objects import post_load
+        from sparkdms.connectors.sql.objects import post_load
 
-        return post_load(self, plans, settings)
+        return post_load(self, plans, settings, before)
+
+    def object_ddl(self, plans: Sequence[TablePlan], settings: Settings) -> list[tuple[str, str]]:
+        from sparkdms.connectors.sql.objects import object_statements
+
+        return [(st.stage, sql) for st in object_statements(self, plans, settings)
+                for sql in st.sql]
 
     def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
         stage = self.stage_name(plan.target_name)
@@ -427,7 +448,7 @@ class JdbcConnector(Connector):
         self.execute_all(statements)
 
     def write_spec(self, plan: TablePlan, settings: Settings, load_id: str) -> WriteSpec:
-        return WriteSpec(self.engine, self.endpoint, plan.target_schema,
+        return WriteSpec(type(self), self.endpoint, plan.target_schema,
                          self.stage_name(plan.target_name),
                          tuple(c.target_name for c in plan.columns), load_id, plan.target_label,
                          settings["FullLoadSettings.CommitRate"], self.control_schema(plan, settings))
@@ -438,7 +459,7 @@ class JdbcConnector(Connector):
 
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
               load_id: str) -> WriteResult:
-        from connectors.jdbc.writer import RESULT_SCHEMA, partition_writer
+        from sparkdms.connectors.sql.writer import RESULT_SCHEMA, partition_writer
 
         spec = self.write_spec(plan, settings, load_id)
         threads = settings["TargetMetadata.ParallelLoadThreads"]
@@ -448,7 +469,7 @@ class JdbcConnector(Connector):
         results = df.mapInArrow(partition_writer(spec), RESULT_SCHEMA).collect()
         return WriteResult(rows=sum(r["rows"] for r in results), partitions=len(results))
 
-    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
         stage = self.stage_name(plan.target_name)
         exists = self.table_exists(plan.target_schema, plan.target_name)
@@ -486,7 +507,7 @@ class JdbcConnector(Connector):
     def count_rows(self, schema: str, table: str) -> int:
         return int(self.query(f"SELECT COUNT(*) FROM {self.qualify(schema, table)}")[0][0])
 
-    # -- executor side (called through connectors.jdbc.writer) -----------------------------
+    # -- executor side (called through sparkdms.connectors.sql.writer) -----------------------------
     @abstractmethod
     def lock_partition(self, cur: Any, key: str) -> None: ...
 

@@ -7,22 +7,18 @@ https://www.postgresql.org/docs/current/datatype.html
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import TableFilter, WriteResult
-from connectors.jdbc.base import (
-    CONTROL_TABLE,
-    JdbcConnector,
-    LogicalRule,
-    NativeRule,
-    WriteSpec,
-)
-from connectors.jdbc.objects import attach_checks
+from sparkdms.connectors.base import Capabilities, TableFilter, WriteResult
+from sparkdms.connectors.postgres.types import POSTGRES
+from sparkdms.connectors.postgres.types import fallback as pg_fallback
+from sparkdms.connectors.sql import partitions as sqlparts
+from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec
+from sparkdms.connectors.sql.objects import attach_checks
+
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.plan import Partitioning, TablePlan
-from sparkdms.typemap.postgres import LOGICAL_PG, NATIVE_PG
-from sparkdms.typemap.postgres import fallback as pg_fallback
-from sparkdms.typemap.rules import members_of
+from sparkdms.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
@@ -105,16 +101,16 @@ FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL"
               "d": "SET DEFAULT"}
 
 
-class PostgresConnector(JdbcConnector):
+class PostgresConnector(SqlConnector):
     engine = "postgres"
-    family = "postgres"
+    dialect = POSTGRES
+    capabilities = Capabilities(transactional_staging=True, creates_objects_after_load=True,
+                                validates_in_sql=True, direct_copy_from=frozenset({"postgres"}))
     packages = ("org.postgresql:postgresql:42.7.8",)
     driver_class = "org.postgresql.Driver"
     url_scheme = "jdbc:postgresql:"
     default_port = 5432
     max_identifier = 63
-    NATIVE: ClassVar[dict[str, NativeRule]] = NATIVE_PG
-    LOGICAL: ClassVar[dict[str, LogicalRule]] = LOGICAL_PG
     connect_errors = (
         ("password authentication failed", "wrong user or password"),
         ("does not exist", "database or role does not exist"),
@@ -142,16 +138,14 @@ class PostgresConnector(JdbcConnector):
         return self.endpoint.schema or "public"
 
     # -- types (see sparkdms/typemap/postgres.py) --------------------------------------------
-    peer_family: str | None = None  # family of the task's target; set by the planner
-
-    def read_expr(self, column: Column) -> str:
+    def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column. For a target of another family, arrays/composites/hstore
         travel as JSON, intervals as ISO 8601 text, PostGIS geometry as WKB; between
         PostgreSQL engines, as PostgreSQL's own text."""
         q = self.quote(column.name)
         if column.ltype.kind == "money":
             return f"CAST(CAST({q} AS numeric) AS text)"
-        if self.peer_family not in (None, "postgres"):
+        if peer not in ("", "postgres"):
             name = parse_native(column.native_type).name
             template = PORTABLE_READS.get(name) or PORTABLE_READS.get(column.ltype.kind)
             if template:
@@ -201,7 +195,7 @@ class PostgresConnector(JdbcConnector):
         if plan.source.kind != "table":
             cols = ", ".join(self.quote(c.name) for c in plan.source.columns)
             expr = f"abs(hashtext(CAST(ROW({cols}) AS text))::bigint)"
-            return Partitioning("hash", None, tuple(f"MOD({expr}, {n}) = {i}" for i in range(n)))
+            return sqlparts.of("hash", None, [f"MOD({expr}, {n}) = {i}" for i in range(n)])
         name = self.qualify(plan.source.schema, plan.source.name)
         pages = int(self.query("SELECT pg_relation_size(%s::regclass) / "
                                "current_setting('block_size')::bigint", (name,))[0][0])
@@ -211,7 +205,7 @@ class PostgresConnector(JdbcConnector):
         if not preds:
             return Partitioning("single")
         preds[-1] = f"ctid >= '({(len(preds) - 1) * step},0)'::tid"
-        return Partitioning("ctid", None, tuple(preds))
+        return sqlparts.of("ctid", None, preds)
 
     # -- target ----------------------------------------------------------------------------
     def table_exists(self, schema: str, name: str) -> bool:
@@ -289,29 +283,27 @@ class PostgresConnector(JdbcConnector):
         return batch.num_rows
 
     # -- same-engine fast path -------------------------------------------------------------
-    def direct_copy_supported(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
+    def can_direct_copy(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
         """PostgreSQL to PostgreSQL with every column copied as it is: no rename of type, no
         expression, no table-settings rule. Then rows need not pass through Spark rows."""
-        return (settings["Sparkdms.DirectCopy"] and source.engine == "postgres"
+        return (settings["Sparkdms.DirectCopy"]
+                and source.dialect.family in self.capabilities.direct_copy_from
                 and not plan.settings
                 and all(c.source is not None and c.expression is None
                         and c.target_type == c.source.native_type for c in plan.columns))
 
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:
-        from connectors.jdbc.writer import copy_partition
+        from sparkdms.connectors.sql.writer import copy_partition
 
         spec = self.write_spec(plan, settings, load_id)
         cols = ", ".join(source.quote(c.source.name) for c in plan.columns if c.source)
         base = f"SELECT {cols} FROM {source.qualify(plan.source.schema, plan.source.name)}"
-        queries = []
-        for predicate in plan.partitioning.predicates or ("",):
-            conditions = [*plan.filters, *([predicate] if predicate else [])]
-            where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
-            queries.append(base + where)
-        endpoint = source.endpoint
+        queries = [base + source.where_sql(plan.filters, plan.source, [p] if p else [])
+                   for p in sqlparts.predicates(plan.partitioning.parts)]
+        endpoint, source_class = source.endpoint, type(source)
         results = spark.sparkContext.parallelize(queries, len(queries)).map(
-            lambda q: copy_partition(spec, endpoint, q)).collect()
+            lambda q: copy_partition(spec, source_class, endpoint, q)).collect()
         return WriteResult(rows=sum(r[2] for r in results), partitions=len(results))
 
     def copy_stream(self, cur: Any, spec: WriteSpec, source: Any, query: str) -> int:

@@ -12,7 +12,8 @@ declared without a type is read as text.
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from sparkdms.connectors.base import Dialect, IdentRules
+
 from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, same, sized, timed
 from sparkdms.types import INTEGER_KINDS, NativeType
 
@@ -57,6 +58,22 @@ AFFINITY: tuple[tuple[str, NativeRule], ...] = (
 )
 
 
+# words the engine reserves (sparkdms quotes every name; the assessment lists them)
+SQLITE_RESERVED = frozenset("""
+abort action add after all alter always analyze and as asc attach autoincrement before begin
+between by cascade case cast check collate column commit conflict constraint create cross current
+current_date current_time current_timestamp database default deferrable deferred delete desc
+detach distinct do drop each else end escape except exclude exclusive exists explain fail filter
+first following for foreign from full generated glob group groups having if ignore immediate in
+index indexed initially inner insert instead intersect into is isnull join key last left like
+limit match materialized natural no not nothing notnull null nulls of offset on or order others
+outer over partition plan pragma preceding primary query raise range recursive references regexp
+reindex release rename replace restrict returning right rollback row rows savepoint select set
+table temp temporary then ties to transaction trigger unbounded union unique update using vacuum
+values view virtual when where window with without
+""".split())
+
+
 def fallback(parsed: NativeType) -> NativeRule:
     for needle, rule in AFFINITY:
         if needle in parsed.name:
@@ -64,4 +81,6 @@ def fallback(parsed: NativeType) -> NativeRule:
     return fixed("decimal")  # NUMERIC affinity, unbounded
 
 
-SQLITE = Dialect("sqlite", NATIVE_SQLITE, LOGICAL_SQLITE, "sqlite", fallback)
+SQLITE = Dialect("sqlite", NATIVE_SQLITE, LOGICAL_SQLITE, "sqlite", fallback,
+                 identifiers=IdentRules(0, "chars", "keep", SQLITE_RESERVED, ci_columns=True,
+                                        ci_tables=True), family="sqlite")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from connectors.jdbc.base import WriteSpec
+from sparkdms.connectors.sql.connector import WriteSpec
 
 RESULT_SCHEMA = "part INT, attempt INT, rows LONG, skipped BOOLEAN"
 
@@ -25,12 +25,10 @@ def commit_partition(spec: WriteSpec, fill: Fill, drain: Callable[[], None]) -> 
     committed it, else fill the staging table and record the partition; commit."""
     from pyspark import TaskContext
 
-    from sparkdms.registry import connector_class
-
     ctx = TaskContext.get()
     part = ctx.partitionId() if ctx else 0
     attempt = ctx.attemptNumber() if ctx else 0
-    connector = connector_class(spec.connector_engine)(spec.endpoint)
+    connector = spec.connector(spec.endpoint)
     key = f"{spec.load_id}/{spec.table_key}/{part}"
     conn = connector.connect()
     try:
@@ -64,12 +62,12 @@ def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, 
     return commit_partition(spec, fill, drain)
 
 
-def copy_partition(spec: WriteSpec, source: Any, query: str) -> tuple[int, int, int, bool]:
+def copy_partition(spec: WriteSpec, source_class: type, source: Any,
+                   query: str) -> tuple[int, int, int, bool]:
     """Same-engine fast path: the source's COPY stream goes straight into the target's."""
-    from sparkdms.registry import connector_class
 
     def fill(connector: Any, cur: Any) -> int:
-        return connector.copy_stream(cur, spec, connector_class(source.engine)(source), query)
+        return connector.copy_stream(cur, spec, source_class(source), query)
 
     return commit_partition(spec, fill, lambda: None)
 

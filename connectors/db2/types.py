@@ -10,7 +10,9 @@ in ``DECFLOAT(34)``, a finding); ``TIME`` has no fractional seconds (a finding f
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from sparkdms.connectors.base import Dialect, IdentRules
+
+from sparkdms.identifiers import SQL92_RESERVED
 from sparkdms.typemap.rules import (
     LogicalRule,
     NativeRule,
@@ -73,4 +75,5 @@ LOGICAL_DB2: dict[str, LogicalRule] = {
     "xml": same("XML"),
 }
 
-DB2 = Dialect("db2", NATIVE_DB2, LOGICAL_DB2, None)
+DB2 = Dialect("db2", NATIVE_DB2, LOGICAL_DB2, None,
+              identifiers=IdentRules(128, "bytes", "upper", SQL92_RESERVED))

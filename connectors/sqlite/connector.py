@@ -12,22 +12,18 @@ import datetime as dt
 import decimal
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import TableFilter
-from connectors.jdbc.base import (
-    CONTROL_TABLE,
-    JdbcConnector,
-    WriteSpec,
-    iter_rows,
-)
-from connectors.jdbc.objects import attach_checks
+from sparkdms.connectors.base import TableFilter
+from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
+from sparkdms.connectors.sql.objects import attach_checks
+from sparkdms.connectors.sqlite.types import AFFINITY, SQLITE
+
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError
 from sparkdms.plan import TablePlan
 from sparkdms.task import Endpoint
-from sparkdms.typemap.rules import LogicalRule, NativeRule, fixed
-from sparkdms.typemap.sqlite import AFFINITY, LOGICAL_SQLITE, NATIVE_SQLITE
+from sparkdms.typemap.rules import NativeRule, fixed
 from sparkdms.types import INTEGER_KINDS, NativeType
 
 if TYPE_CHECKING:
@@ -43,16 +39,14 @@ def _adapt() -> None:
     sqlite3.register_adapter(bool, int)
 
 
-class SQLiteConnector(JdbcConnector):
+class SQLiteConnector(SqlConnector):
     engine = "sqlite"
-    family = "sqlite"
+    dialect = SQLITE
     packages = ("org.xerial:sqlite-jdbc:3.50.3.0",)
     driver_class = "org.sqlite.JDBC"
     url_scheme = "jdbc:sqlite:"
     max_identifier = 1024
     P = "?"
-    NATIVE: ClassVar[dict[str, NativeRule]] = NATIVE_SQLITE
-    LOGICAL: ClassVar[dict[str, LogicalRule]] = LOGICAL_SQLITE
 
     @classmethod
     def check_endpoint(cls, endpoint: Endpoint) -> None:
@@ -89,7 +83,7 @@ class SQLiteConnector(JdbcConnector):
     def default_schema(self) -> str:
         return "main"
 
-    def read_expr(self, column: Column) -> str:
+    def read_expr(self, column: Column, peer: str = "") -> str:
         q = self.quote(column.name)
         if column.ltype.kind in WIRE_LONG or column.ltype.kind in ("float32", "float64", "blob"):
             return q
@@ -106,9 +100,6 @@ class SQLiteConnector(JdbcConnector):
         if kind in ("blob", "binary", "varbinary"):
             return T.BinaryType()
         return T.StringType()
-
-    def partition_column(self, plan: TablePlan) -> Column | None:
-        return super().partition_column(plan)
 
     def mod_sql(self, expr: str, n: int) -> str:
         return f"(({expr}) % {n})"

@@ -13,9 +13,21 @@ UUIDs travel as text. ``LOGICAL_SPARK`` agrees with ``sparkdms.types.spark_type`
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from dataclasses import replace
+
+from sparkdms.connectors.base import Dialect, IdentRules
+
 from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, same
 from sparkdms.types import LType, NativeType
+
+# words the engine reserves (sparkdms quotes every name; the assessment lists them)
+SPARK_RESERVED = frozenset("""
+all and any as authorization both case cast check collate column constraint create cross
+current_date current_time current_timestamp current_user distinct else end escape except false
+fetch filter for foreign from full grant group having in inner intersect into is join lateral
+leading left like not null on only or order outer overlaps primary references right select
+session_user some table then time to trailing true union unique user using when where with
+""".split())
 
 
 def _decimal(t: LType) -> str:
@@ -66,4 +78,11 @@ def fallback(parsed: NativeType) -> NativeRule | None:
     return None
 
 
-SPARK = Dialect("spark", NATIVE_SPARK, LOGICAL_SPARK, "spark", fallback)
+SPARK = Dialect("spark", NATIVE_SPARK, LOGICAL_SPARK, "spark", fallback, family="spark",
+                quote_char="`")
+# Delta refuses these characters in column names; Parquet takes them
+DELTA = replace(SPARK, name="delta", identifiers=IdentRules(
+    0, "chars", "keep", SPARK_RESERVED, ci_columns=True, ci_tables=False,
+    invalid_chars=" ,;{}()\n\t="))
+PARQUET = replace(SPARK, name="parquet", identifiers=IdentRules(0, "chars", "keep", SPARK_RESERVED,
+                                                                ci_columns=True))

@@ -10,9 +10,10 @@ written as ``varchar(65535)``), decimals stop at 38 digits, no CHECK constraints
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
-from sparkdms.typemap.postgres import LOGICAL_PG, NATIVE_PG
-from sparkdms.typemap.postgres import fallback as pg_fallback
+from sparkdms.connectors.base import Dialect, IdentRules
+from sparkdms.connectors.postgres.types import LOGICAL_PG, NATIVE_PG, PG_RESERVED
+from sparkdms.connectors.postgres.types import fallback as pg_fallback
+
 from sparkdms.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, set_length, sized
 from sparkdms.types import LType
 
@@ -61,4 +62,6 @@ LOGICAL_REDSHIFT: dict[str, LogicalRule] = {
 }
 
 REDSHIFT = Dialect("redshift", NATIVE_REDSHIFT, LOGICAL_REDSHIFT, "redshift", pg_fallback,
-                   check_constraints=False)
+                   check_constraints=False,
+                   identifiers=IdentRules(127, "bytes", "lower", PG_RESERVED, ci_columns=True,
+                                          ci_tables=True))

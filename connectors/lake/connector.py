@@ -3,14 +3,24 @@
 
 A table lands at ``<path>/<schema>/<table>``. Delta commits are atomic, so an
 overwrite either happens whole or not at all. Parquet has no transaction log:
-it is written to a staging directory and moved into place on finalize.
+it is written to a staging directory and moved into place on commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from connectors.base import Connector, TableFilter, WriteResult
+from sparkdms.connectors.base import (
+    Capabilities,
+    Connector,
+    ReadResult,
+    Sampler,
+    TableFilter,
+    WriteResult,
+)
+from sparkdms.connectors.lake.types import DELTA, PARQUET
+
 from sparkdms.catalog import Catalog
 from sparkdms.errors import TaskConfigError
 from sparkdms.task import Endpoint
@@ -19,7 +29,7 @@ from sparkdms.types import LType, spark_type
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from sparkdms.plan import TablePlan
+    from sparkdms.plan import Filter, Partition, TablePlan
     from sparkdms.settings import Settings
 
 DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
@@ -28,9 +38,10 @@ MODES = {"DROP_AND_CREATE": "overwrite", "TRUNCATE_BEFORE_LOAD": "overwrite",
 
 
 class LakeConnector(Connector):
+    """A table per directory. As a source it only reads back what it wrote (validation)."""
+
     format: ClassVar[str]
     can_source = False
-    family = "spark"
     spark: SparkSession | None = None
 
     @classmethod
@@ -52,15 +63,19 @@ class LakeConnector(Connector):
     def default_schema(self) -> str:
         return self.endpoint.schema or ""
 
-    def discover(self, wanted: TableFilter) -> Catalog:
+    def discover(self, wanted: TableFilter, sampler: Sampler | None = None) -> Catalog:
         return Catalog(self.engine)
 
-    def read(self, spark: SparkSession, plan: TablePlan, settings: Settings) -> DataFrame:
-        return spark.read.format(self.format).load(self.location(plan.target_schema,
-                                                                 plan.target_name))
+    def read(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
+             pushed: Sequence[Filter]) -> ReadResult:
+        return ReadResult(spark.read.format(self.format).load(
+            self.location(plan.target_schema, plan.target_name)))
 
     def native_type(self, ltype: LType) -> str:
         return spark_type(ltype).simpleString()  # type: ignore[attr-defined]
+
+    def to_logical(self, native: str, table: str = "?", column: str = "?") -> LType:
+        return self.dialect.to_logical(native)
 
     def target_ddl(self, plan: TablePlan) -> list[str]:
         cols = ", ".join(f"`{c.target_name}` {c.target_type}" for c in plan.columns)
@@ -85,6 +100,8 @@ class LakeConnector(Connector):
 class DeltaConnector(LakeConnector):
     engine = "delta"
     format = "delta"
+    dialect = DELTA
+    capabilities = Capabilities(transactional_staging=True)  # one atomic Delta commit
     packages = (DELTA_PACKAGE,)
     spark_conf: ClassVar[dict[str, str]] = {
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -108,13 +125,15 @@ class DeltaConnector(LakeConnector):
         metrics = table.history(1).collect()[0]["operationMetrics"] or {}
         return int(metrics.get("numOutputRows", 0))
 
-    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
-        return None
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        return None  # the write was the commit
 
 
 class ParquetConnector(LakeConnector):
     engine = "parquet"
     format = "parquet"
+    dialect = PARQUET
+    capabilities = Capabilities(transactional_staging=True)  # a staged directory, moved in
 
     def staging(self, plan: TablePlan, load_id: str) -> str:
         return self.location(plan.target_schema, f"_sdms_stage_{plan.target_name}_{load_id}")
@@ -127,7 +146,7 @@ class ParquetConnector(LakeConnector):
         rows = self.spark.read.parquet(stage).count()
         return WriteResult(rows=rows, partitions=plan.partitioning.count)
 
-    def finalize(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
         fs, stage = self._jvm_fs(self.staging(plan, load_id))
         _, target = self._jvm_fs(self.location(plan.target_schema, plan.target_name))
         append = settings["FullLoadSettings.TargetTablePrepMode"] == "DO_NOTHING"

@@ -15,9 +15,19 @@ Notes that differ from other engines:
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from sparkdms.connectors.base import Dialect, IdentRules
+
+from sparkdms.identifiers import SQL92_RESERVED
 from sparkdms.typemap.rules import LogicalRule, NativeRule, fixed, same, set_length, sized
 from sparkdms.types import LType, NativeType
+
+# words the engine reserves (sparkdms quotes every name; the assessment lists them)
+ORACLE_RESERVED = SQL92_RESERVED | frozenset("""
+access audit cluster comment compress exclusive file identified increment initial lock long
+maxextents minus mlslabel mode modify noaudit nocompress nowait number offline online pctfree
+prior raw rename resource row rowid rownum share start successful synonym sysdate uid validate
+varchar2
+""".split())
 
 
 def _number(n: NativeType) -> LType:
@@ -97,4 +107,5 @@ def fallback(parsed: NativeType) -> NativeRule | None:
     return None
 
 
-ORACLE = Dialect("oracle", NATIVE_ORACLE, LOGICAL_ORACLE, "oracle", fallback)
+ORACLE = Dialect("oracle", NATIVE_ORACLE, LOGICAL_ORACLE, "oracle", fallback,
+                 identifiers=IdentRules(128, "bytes", "upper", ORACLE_RESERVED))

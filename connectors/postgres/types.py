@@ -19,7 +19,8 @@ How PostgreSQL stores what other engines send (``LOGICAL_PG``):
 
 from __future__ import annotations
 
-from sparkdms.typemap import Dialect
+from sparkdms.connectors.base import Dialect, IdentRules
+
 from sparkdms.typemap.rules import (
     LogicalRule,
     NativeRule,
@@ -31,6 +32,18 @@ from sparkdms.typemap.rules import (
     timed,
 )
 from sparkdms.types import LType, NativeType
+
+# words the engine reserves (sparkdms quotes every name; the assessment lists them)
+PG_RESERVED = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+collate collation column concurrently constraint create cross current_catalog current_date
+current_role current_schema current_time current_timestamp current_user default deferrable desc
+distinct do else end except false fetch for foreign freeze from full grant group having ilike in
+initially inner intersect into is isnull join lateral leading left like limit localtime
+localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
+references returning right select session_user similar some symmetric system_user table
+tablesample then to trailing true union unique user using variadic verbose when where window with
+""".split())
 
 
 def _timestamp(n: NativeType) -> LType:
@@ -153,4 +166,5 @@ def fallback(parsed: NativeType) -> NativeRule | None:
     return None
 
 
-POSTGRES = Dialect("postgres", NATIVE_PG, LOGICAL_PG, "postgres", fallback)
+POSTGRES = Dialect("postgres", NATIVE_PG, LOGICAL_PG, "postgres", fallback,
+                   identifiers=IdentRules(63, "bytes", "lower", PG_RESERVED), family="postgres")

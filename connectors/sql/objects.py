@@ -35,11 +35,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from sparkdms.connectors.base import PreLoad
+from sparkdms.connectors.mysql.adapt import MYSQL_LOBS
+
 from sparkdms.catalog import Check, ForeignKey, Table
 from sparkdms.errors import SparkDmsError
 from sparkdms.identifiers import rules_for, unique_name
 from sparkdms.typemap import dialect
-from sparkdms.typemap.resolve import MYSQL_LOBS
 from sparkdms.types import parse_native
 
 if TYPE_CHECKING:
@@ -749,7 +751,7 @@ def _referencing(connector: Any, tp: TablePlan) -> list[tuple[str, str, str, str
     return out
 
 
-def pre_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
+def pre_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> PreLoad:
     mode = settings["FullLoadSettings.TargetTablePrepMode"]
     created: set[str] = set()
     restore: list[Stmt] = []
@@ -779,8 +781,7 @@ def pre_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> 
                          f"{tp.target_label}, which is {mode.lower().replace('_', ' ')})")
     for sql in drops:
         connector.execute_all([sql])
-    connector._sdms_objects = LoadState(created, restore)
-    return notes
+    return PreLoad(notes, LoadState(created, restore))
 
 
 def _summary(done: list[Stmt]) -> str:
@@ -810,8 +811,9 @@ def _run_stage(connector: Any, stage: list[Stmt], workers: int) -> list[str | No
         return list(pool.map(lambda st: _run(connector, st), stage))
 
 
-def post_load(connector: Any, plans: Sequence[TablePlan], settings: Settings) -> list[str]:
-    state: LoadState | None = getattr(connector, "_sdms_objects", None)
+def post_load(connector: Any, plans: Sequence[TablePlan], settings: Settings,
+              before: PreLoad | None = None) -> list[str]:
+    state: LoadState | None = before.state if before is not None else None
     mine = [tp for tp in plans if state is None or tp.target_label in state.created]
     names = existing_names(connector, {tp.target_schema for tp in plans})
     stmts = object_statements(connector, mine, settings, names, plans)
