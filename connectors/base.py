@@ -37,10 +37,10 @@ if TYPE_CHECKING:
 
     from sparkdms.catalog import Column, Table
     from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
-    from sparkdms.settings import Setting, Settings
+    from sparkdms.plan.typemap.resolve import Resolved
+    from sparkdms.plan.typemap.rules import LogicalRule, NativeRule
     from sparkdms.task import Endpoint
-    from sparkdms.typemap.resolve import Resolved
-    from sparkdms.typemap.rules import LogicalRule, NativeRule
+    from sparkdms.task.settings import Setting, Settings
 
 # selects (schema, table, kind) -> bool; given to discover() so it reads only what is needed
 TableFilter = Callable[[str, str, str], bool]
@@ -257,7 +257,7 @@ class Source(Endpointed, ABC):
 
     # -- optional hooks (neutral defaults) ----------------------------------------------------
     def validation_sql(self) -> Any:
-        """A ``sparkdms.validation`` SQL renderer for this engine when it can compute
+        """A ``sparkdms.validate`` SQL renderer for this engine when it can compute
         checksums itself (a SqlValidation), else None (rows are hashed in Spark)."""
         return None
 

@@ -12,7 +12,7 @@ from sparkdms.catalog import Catalog
 from sparkdms.connectors.base import Sampler, Source, Target
 from sparkdms.errors import EndpointError, SelectionError
 from sparkdms.plan import Plan
-from sparkdms.planner import build_plan, discover
+from sparkdms.plan.build import build_plan, discover
 from sparkdms.registry import connector_for
 from sparkdms.spark import build_session
 from sparkdms.task import Task, load_task

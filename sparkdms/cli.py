@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sparkdms.errors import SparkDmsError
-from sparkdms.secrets import redact
+from sparkdms.task.secrets import redact
 
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -25,9 +25,9 @@ def _conf_pairs(values: list[str]) -> dict[str, str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sparkdms.app import prepare, start_spark
-    from sparkdms.execute import execute
+    from sparkdms.load.execute import execute
     from sparkdms.report import print_summary
-    from sparkdms.validation.command import after_load, cmd_validate, load_hook
+    from sparkdms.validate.command import after_load, cmd_validate, load_hook
 
     prep = prepare(args.task)
     if prep.task.settings["ValidationSettings.ValidationOnly"]:  # AWS DMS: no load, compare
@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from sparkdms.app import prepare
-    from sparkdms.plan_text import render_plan
+    from sparkdms.plan.text import render_plan
 
     prep = prepare(args.task, check_target=False)
     print(render_plan(prep.plan, prep.target))
@@ -58,14 +58,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sparkdms.validation.command import cmd_validate as validate
+    from sparkdms.validate.command import cmd_validate as validate
 
     return validate(args)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     from sparkdms.app import prepare
-    from sparkdms.convert import render
+    from sparkdms.plan.convert import render
 
     prep = prepare(args.task, with_partitions=False, check_target=False)
     text = render(prep.plan, prep.target, prep.task.settings, prep.task.name)

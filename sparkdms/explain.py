@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sparkdms.errors import SparkDmsError
-from sparkdms.secrets import Secret, redact
+from sparkdms.task.secrets import Secret, redact
 
 _JAVA_CAUSE = re.compile(r"^(?:Caused by: )?([a-zA-Z_$][\w$.]*(?:Exception|Error)): (.+)$")
 _PY_LAST = re.compile(r"^([A-Z]\w*(?:Error|Exception)): (.+)$")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from sparkdms.connectors.base import Dialect, IdentRules
 
-from sparkdms.identifiers import SQL92_RESERVED
-from sparkdms.typemap.rules import (
+from sparkdms.plan.identifiers import SQL92_RESERVED
+from sparkdms.plan.typemap.rules import (
     LogicalRule,
     NativeRule,
     exact,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from sparkdms.plan import Filter, Partition, TablePlan
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
 MODES = {"DROP_AND_CREATE": "overwrite", "TRUNCATE_BEFORE_LOAD": "overwrite",

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from sparkdms.connectors.base import Dialect, IdentRules
 
-from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, same
+from sparkdms.plan.typemap.rules import LogicalRule, NativeRule, exact, fixed, same
 from sparkdms.types import LType, NativeType
 
 # words the engine reserves (sparkdms quotes every name; the assessment lists them)

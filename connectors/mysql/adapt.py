@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkdms.catalog import Column, Table
-from sparkdms.typemap.resolve import Resolved, bq, spark_literal
+from sparkdms.plan.typemap.resolve import Resolved, bq, spark_literal
 from sparkdms.types import LType, parse_native, spark_type
 
 MYSQL_KEY_BYTES = 3072  # InnoDB index key limit (DYNAMIC row format)

@@ -22,12 +22,12 @@ from sparkdms.connectors.sql.objects import attach_checks
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError, TerminalError
 from sparkdms.plan import Filter, Partition, TablePlan
+from sparkdms.plan.typemap.resolve import Resolved
 from sparkdms.task import Endpoint
-from sparkdms.typemap.resolve import Resolved
 from sparkdms.types import LType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 COLUMNS_SQL = """
 SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES',
@@ -140,7 +140,7 @@ class MySQLConnector(SqlConnector):
     def default_schema(self) -> str:
         return self.endpoint.schema or self.endpoint.database or ""
 
-    # -- types (see sparkdms/typemap/mysql.py) -----------------------------------------------
+    # -- types (see connectors/mysql/types.py) -----------------------------------------------
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column: bit(n) as n characters of 0/1, zero dates as NULL (counted
         and checked in ``read``), geometry as WKB for targets of another family."""
@@ -290,7 +290,7 @@ class MySQLConnector(SqlConnector):
         return len(rows)
 
 
-    # -- native partitions (table-settings parallel-load; sparkdms/mapping/table_settings.py) --
+    # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
     def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
         """(partition name, condition) per partition from information_schema.PARTITIONS, for
         RANGE, LIST (one expression or column) and HASH partitioning; none for KEY and

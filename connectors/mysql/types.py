@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from sparkdms.connectors.base import Dialect, IdentRules
 
-from sparkdms.typemap.rules import (
+from sparkdms.plan.typemap.rules import (
     LogicalRule,
     NativeRule,
     blob_of,

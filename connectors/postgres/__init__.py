@@ -3,7 +3,7 @@
 from sparkdms.connectors.base import EngineSpec
 from sparkdms.connectors.sql.settings import SQL_SETTINGS
 
-from sparkdms.settings import Setting
+from sparkdms.task.settings import Setting
 
 ENGINE = EngineSpec(
     name="postgres",

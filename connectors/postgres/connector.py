@@ -18,13 +18,13 @@ from sparkdms.connectors.sql.objects import attach_checks
 
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.plan import Partitioning, TablePlan
-from sparkdms.typemap.rules import NativeRule, members_of
+from sparkdms.plan.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 
 COLUMNS_SQL = """
@@ -137,7 +137,7 @@ class PostgresConnector(SqlConnector):
     def default_schema(self) -> str:
         return self.endpoint.schema or "public"
 
-    # -- types (see sparkdms/typemap/postgres.py) --------------------------------------------
+    # -- types (see connectors/postgres/types.py) --------------------------------------------
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column. For a target of another family, arrays/composites/hstore
         travel as JSON, intervals as ISO 8601 text, PostGIS geometry as WKB; between
@@ -320,7 +320,7 @@ class PostgresConnector(SqlConnector):
             conn.close()
         return cur.rowcount
 
-    # -- native partitions (table-settings parallel-load; sparkdms/mapping/table_settings.py) --
+    # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
     def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
         """(partition name, condition over the parent's columns): the direct partitions of a
         declaratively partitioned table, or its leaf partitions. The conditions are

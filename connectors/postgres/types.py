@@ -9,7 +9,7 @@ How PostgreSQL stores what other engines send (``LOGICAL_PG``):
 - ``timestamptz`` is an instant; sparkdms sessions run in UTC, so an instant read from
   MySQL ``timestamp`` (UTC on the wire, session time_zone '+00:00') lands unchanged.
 - enum/set become ``character varying(n)`` plus a CHECK constraint listing the members
-  (created after the load, see connectors/jdbc/objects.py).
+  (created after the load, see connectors/sql/objects.py).
 - arrays stay native arrays; json/jsonb/document land in ``jsonb`` (whitespace and key
   order normalised by PostgreSQL: compare parsed JSON).
 - geometry lands as WKB in ``bytea`` (PostGIS is not assumed): a warning in the assessment.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from sparkdms.connectors.base import Dialect, IdentRules
 
-from sparkdms.typemap.rules import (
+from sparkdms.plan.typemap.rules import (
     LogicalRule,
     NativeRule,
     fixed,

@@ -14,7 +14,7 @@ from sparkdms.connectors.base import Dialect, IdentRules
 from sparkdms.connectors.postgres.types import LOGICAL_PG, NATIVE_PG, PG_RESERVED
 from sparkdms.connectors.postgres.types import fallback as pg_fallback
 
-from sparkdms.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, set_length, sized
+from sparkdms.plan.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, set_length, sized
 from sparkdms.types import LType
 
 MAX_VARCHAR = 65535

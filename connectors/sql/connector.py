@@ -38,15 +38,15 @@ from sparkdms.connectors.sql.filters import filter_sql, where_sql
 from sparkdms.catalog import Catalog, Column, Index, Table
 from sparkdms.errors import EndpointError, TaskConfigError
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
-from sparkdms.secrets import Secret, redact
+from sparkdms.plan.typemap.rules import NativeRule
 from sparkdms.task import Endpoint
-from sparkdms.typemap.rules import NativeRule
+from sparkdms.task.secrets import Secret, redact
 from sparkdms.types import LType, NativeType, parse_native, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 CONTROL_TABLE = "sparkdms_load_partitions"
 STAGE_SUFFIX = "__sdms_stage"
@@ -290,7 +290,7 @@ class SqlConnector(Connector):
                    pushed: Sequence[Filter]) -> DataFrame:
         from pyspark.sql import functions as F
 
-        from sparkdms.settings import Settings
+        from sparkdms.task.settings import Settings
 
         wanted = plan.source_names  # planned columns and add-column expression inputs
         cols = [c for c in plan.source.columns if c.name in wanted]

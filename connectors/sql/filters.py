@@ -1,6 +1,6 @@
 """Neutral filters and checked values as SQL of one relational dialect.
 
-A value arrives checked for its column's type (``sparkdms/mapping/filters.py``): numbers as
+A value arrives checked for its column's type (``sparkdms/plan/mapping/filters.py``): numbers as
 plain decimal text, booleans as true/false. Numbers are written as numbers, booleans as
 TRUE/FALSE, everything else through the connector's ``literal`` (quoted and escaped): a
 JDBC subquery cannot bind parameters, so literals are the one place a value meets SQL.

@@ -40,13 +40,13 @@ from sparkdms.connectors.mysql.adapt import MYSQL_LOBS
 
 from sparkdms.catalog import Check, ForeignKey, Table
 from sparkdms.errors import SparkDmsError
-from sparkdms.identifiers import rules_for, unique_name
-from sparkdms.typemap import dialect
+from sparkdms.plan.identifiers import rules_for, unique_name
+from sparkdms.plan.typemap import dialect
 from sparkdms.types import parse_native
 
 if TYPE_CHECKING:
     from sparkdms.plan import ColumnPlan, TablePlan
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 STAGES = ("identity", "default", "unique", "check", "index", "foreign-key", "restore")
 FATAL = ("identity", "unique", "index", "foreign-key", "restore")

@@ -1,7 +1,7 @@
 """Partitions of a relational read: each is one SQL condition inside the source query.
 
 Built from a table-settings ``parallel-load`` request (AWS DMS's segments, see
-``sparkdms/mapping/table_settings.py``) or by the engine's default split (integer key
+``sparkdms/plan/mapping/table_settings.py``) or by the engine's default split (integer key
 ranges sized by row count, else an engine-specific hash or physical split).
 """
 
@@ -19,7 +19,7 @@ from sparkdms.plan import Partition, Partitioning, PartitionRequest, TablePlan
 from sparkdms.types import INTEGER_KINDS
 
 if TYPE_CHECKING:
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from sparkdms.connectors.sqlite.types import AFFINITY, SQLITE
 from sparkdms.catalog import Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError
 from sparkdms.plan import TablePlan
+from sparkdms.plan.typemap.rules import NativeRule, fixed
 from sparkdms.task import Endpoint
-from sparkdms.typemap.rules import NativeRule, fixed
 from sparkdms.types import INTEGER_KINDS, NativeType
 
 if TYPE_CHECKING:
-    from sparkdms.settings import Settings
+    from sparkdms.task.settings import Settings
 
 WIRE_LONG = (*INTEGER_KINDS, "boolean")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sparkdms.connectors.base import Dialect, IdentRules
 
-from sparkdms.typemap.rules import LogicalRule, NativeRule, exact, fixed, same, sized, timed
+from sparkdms.plan.typemap.rules import LogicalRule, NativeRule, exact, fixed, same, sized, timed
 from sparkdms.types import INTEGER_KINDS, NativeType
 
 NATIVE_SQLITE: dict[str, NativeRule] = {

@@ -1,6 +1,6 @@
 """Source filters a source engine cannot push down, applied in Spark after the read.
 
-Values arrive checked for their column's type (``sparkdms/mapping/filters.py``) and are
+Values arrive checked for their column's type (``sparkdms/plan/mapping/filters.py``) and are
 cast to the column's Spark type here, so a number compares as a number. Spark
 expressions only: no Python UDF.
 """

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sparkdms.mapping.expressions import Scope, compile_expression, render
+from sparkdms.plan.mapping.expressions import Scope, compile_expression, render
 from sparkdms.types import LType
 
 COLUMNS = {"name": LType("text"), "n": LType("int32"), "m": LType("int64"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import sparkdms.validation.runner  # imported first: its default stdout must not be capsys
+import sparkdms.validate.runner  # imported first: its default stdout must not be capsys
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, write_task

@@ -199,10 +199,10 @@ def test_mariadb_to_pg_validates_then_finds_faults(pg_db, my_db, spark, tmp_path
 def sides_of(task: Path, spark) -> tuple:
     """The source table of ``task`` rendered both in its database's SQL and in Spark."""
     from sparkdms.app import prepare
-    from sparkdms.validation.canon import sql_dialect
-    from sparkdms.validation.columns import Options, table_columns
-    from sparkdms.validation.runner import Validator, spark_values, sql_values
-    from sparkdms.validation.sides import SPARK, SparkSide, SqlSide, render
+    from sparkdms.validate.canon import sql_dialect
+    from sparkdms.validate.columns import Options, table_columns
+    from sparkdms.validate.runner import Validator, spark_values, sql_values
+    from sparkdms.validate.sides import SPARK, SparkSide, SqlSide, render
 
     prep = prepare(task)
     tp = prep.plan.tables[0]
@@ -389,10 +389,10 @@ def test_plan_renames_removed_added_columns_and_type_changes(pg_db, my_db, spark
     from dataclasses import replace
 
     from sparkdms.app import prepare
-    from sparkdms.execute import execute
+    from sparkdms.load.execute import execute
     from sparkdms.plan import ColumnPlan
     from sparkdms.types import LType
-    from sparkdms.validation import Validator, validation_failed
+    from sparkdms.validate import Validator, validation_failed
 
     with pg_connect(pg_db) as conn:
         for t in ("t1", "t2"):

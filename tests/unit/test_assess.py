@@ -9,12 +9,12 @@ from sparkdms.connectors.postgres.connector import PostgresConnector
 from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
 from sparkdms.assess import Assessment, Item, TableReport, table_probes
-from sparkdms.assess_html import render
+from sparkdms.assess.html import render
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
-from sparkdms.settings import Settings
+from sparkdms.plan.typemap import dialect
 from sparkdms.task import Endpoint
-from sparkdms.typemap import dialect
+from sparkdms.task.settings import Settings
 
 
 def connector(engine: str, role: str, **options: object) -> object:

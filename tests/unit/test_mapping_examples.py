@@ -10,9 +10,9 @@ import pytest
 from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
 from sparkdms.demo import build_shop
-from sparkdms.mapping import parse_rules
-from sparkdms.plan_text import render_plan
-from sparkdms.planner import build_plan
+from sparkdms.plan.build import build_plan
+from sparkdms.plan.mapping import parse_rules
+from sparkdms.plan.text import render_plan
 from sparkdms.task import Endpoint
 from tests.unit.test_mapping_support import MY_DST, task
 

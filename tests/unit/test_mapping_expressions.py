@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkdms.mapping.expressions import Scope, Untranslatable, compile_expression, render
+from sparkdms.plan.mapping.expressions import Scope, Untranslatable, compile_expression, render
 from sparkdms.types import LType
 
 COLUMNS = {

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from sparkdms.errors import MappingRuleError
-from sparkdms.mapping import parse_rules
 from sparkdms.plan import Condition, Filter
+from sparkdms.plan.mapping import parse_rules
 from tests.unit.test_mapping_support import sel, tr, ts
 
 # AWS DMS user guide examples (selection, transformation, table-settings, filters pages)

@@ -10,10 +10,10 @@ from sparkdms.connectors.postgres.connector import PostgresConnector
 
 from sparkdms.catalog import Catalog, Column, Index, Table
 from sparkdms.plan import Plan, TablePlan
-from sparkdms.planner import build_plan
-from sparkdms.settings import Settings
+from sparkdms.plan.build import build_plan
+from sparkdms.plan.typemap import dialect
 from sparkdms.task import Endpoint, Task
-from sparkdms.typemap import dialect
+from sparkdms.task.settings import Settings
 
 
 def endpoint(engine: str, role: str) -> Endpoint:

@@ -8,12 +8,12 @@ import sqlite3
 from typing import Any, ClassVar
 
 import pytest
+from sparkdms.connectors.sql import partitions as sqlparts
 
 from sparkdms.catalog import Catalog
 from sparkdms.errors import MappingRuleError
-from sparkdms.mapping import parse_rules
-from sparkdms.connectors.sql import partitions as sqlparts
-from sparkdms.mapping.table_settings import partition_request
+from sparkdms.plan.mapping import parse_rules
+from sparkdms.plan.mapping.table_settings import partition_request
 from tests.unit.test_mapping_support import (
     PG_DST,
     PG_SRC,

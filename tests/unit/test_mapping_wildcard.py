@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkdms.mapping.wildcard import has_wildcard, matches
+from sparkdms.plan.mapping.wildcard import has_wildcard, matches
 
 
 @pytest.mark.parametrize(("pattern", "name", "expected"), [

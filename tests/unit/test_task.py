@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sparkdms.errors import MappingRuleError, TaskConfigError
-from sparkdms.settings import Settings
 from sparkdms.task import parse_task
+from sparkdms.task.settings import Settings
 
 PG = {"engine": "postgres", "host": "127.0.0.1", "database": "db", "user": "u",
       "password": "s3cr3t-pw"}
@@ -53,7 +53,7 @@ def test_unknown_rule_type_names_rule(tmp_path):
     rules = {"rules": [{"rule-type": "selektion", "rule-id": "7", "rule-name": "oops",
                         "object-locator": {"schema-name": "a", "table-name": "b"},
                         "rule-action": "include"}]}
-    from sparkdms.mapping import parse_rules
+    from sparkdms.plan.mapping import parse_rules
 
     with pytest.raises(MappingRuleError) as err:
         parse_rules(parse_task(task(table_mappings=rules), tmp_path).table_mappings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sparkdms.typemap import dialect
-from sparkdms.typemap.fidelity import changes, compare, is_lob
+from sparkdms.plan.typemap import dialect
+from sparkdms.plan.typemap.fidelity import changes, compare, is_lob
 from sparkdms.types import LType
 
 
@@ -98,8 +98,8 @@ def test_plan_warns_about_lossy_columns_only() -> None:
 
     from sparkdms.catalog import Column, Table
     from sparkdms.plan import ColumnPlan, Plan, TablePlan
+    from sparkdms.plan.typemap.fidelity import annotate
     from sparkdms.task import Endpoint
-    from sparkdms.typemap.fidelity import annotate
 
     target = MariaDBConnector(Endpoint(role="target", engine="mariadb", host="h", database="d",
                                        user="u"))

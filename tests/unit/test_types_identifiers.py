@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sparkdms.catalog import Column, Index, Table
-from sparkdms.identifiers import (
+from sparkdms.plan import ColumnPlan, Plan, TablePlan
+from sparkdms.plan.identifiers import (
     IdentifierError,
     apply_rules,
     check,
@@ -15,7 +16,6 @@ from sparkdms.identifiers import (
     rules_for,
     unique_name,
 )
-from sparkdms.plan import ColumnPlan, Plan, TablePlan
 from sparkdms.types import LType
 
 

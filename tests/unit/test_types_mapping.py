@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from sparkdms.plan.typemap import dialect
 from sparkdms.registry import specs
-from sparkdms.typemap import dialect
 from sparkdms.types import KINDS, LType, parse_native, spark_type
 
 

@@ -12,9 +12,9 @@ from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
 from sparkdms.catalog import Check, Column, ForeignKey, Index, Table
 from sparkdms.plan import ColumnPlan, TablePlan
-from sparkdms.settings import Settings
+from sparkdms.plan.typemap import dialect
 from sparkdms.task import Endpoint
-from sparkdms.typemap import dialect
+from sparkdms.task.settings import Settings
 
 
 def target(engine: str) -> object:

@@ -10,14 +10,14 @@ from sparkdms.connectors.sqlite.connector import SQLiteConnector
 
 from sparkdms.catalog import Catalog, Column, ForeignKey, Index, Table
 from sparkdms.errors import TaskConfigError, UnsupportedTypeError
-from sparkdms.task import Endpoint
-from sparkdms.typemap import dialect
-from sparkdms.typemap.resolve import (
+from sparkdms.plan.typemap import dialect
+from sparkdms.plan.typemap.resolve import (
     lenient,
     parse_overrides,
     read_as_text,
     resolve_column,
 )
+from sparkdms.task import Endpoint
 from sparkdms.types import LType
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkdms.validation.buckets import (
+from sparkdms.validate.buckets import (
     MAX_FILTER_ITEMS,
     Hashes,
     ModFilter,

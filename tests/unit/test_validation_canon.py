@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sparkdms.types import LType
-from sparkdms.validation.canon import (
+from sparkdms.validate.canon import (
     MySQLDialect,
     PostgresDialect,
     SparkDialect,
     frac_len,
     spark_ltype,
 )
-from sparkdms.validation.columns import ColumnSpec
+from sparkdms.validate.columns import ColumnSpec
 
 PG = PostgresDialect(lambda n: f'"{n}"')
 MY = MySQLDialect(lambda n: f"`{n}`")

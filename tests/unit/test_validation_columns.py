@@ -5,7 +5,7 @@ from __future__ import annotations
 from sparkdms.catalog import Column, Index, Table
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import LType
-from sparkdms.validation.columns import Options, choose_key, table_columns
+from sparkdms.validate.columns import Options, choose_key, table_columns
 
 
 def col(name: str, lt: LType, nullable: bool = True) -> Column:

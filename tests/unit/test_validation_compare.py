@@ -10,16 +10,16 @@ import random
 import pytest
 
 from sparkdms.types import LType
-from sparkdms.validation.buckets import Hashes, ModFilter, RangeFilter, Ranges
-from sparkdms.validation.columns import ColumnSpec
-from sparkdms.validation.compare import (
+from sparkdms.validate.buckets import Hashes, ModFilter, RangeFilter, Ranges
+from sparkdms.validate.columns import ColumnSpec
+from sparkdms.validate.compare import (
     MISSING_SOURCE,
     MISSING_TARGET,
     RECORD_DIFF,
     Budget,
     Comparison,
 )
-from sparkdms.validation.sides import Side
+from sparkdms.validate.sides import Side
 
 SPECS = [ColumnSpec(n, f, n, LType(k), LType(k), LType(k), digits=15 if f == "float" else None)
          for n, f, k in (("id", "int", "int64"), ("name", "str", "text"), ("x", "float", "float64"))]

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import LType
-from sparkdms.validation.compare import Difference
-from sparkdms.validation.expectations import expectations, sql_types
-from sparkdms.validation.failures import COLUMNS, FailureSink, rows_for
+from sparkdms.validate.compare import Difference
+from sparkdms.validate.expectations import expectations, sql_types
+from sparkdms.validate.failures import COLUMNS, FailureSink, rows_for
 
 
 def test_rows_have_aws_columns_and_json_key_and_details():

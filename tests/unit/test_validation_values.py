@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from sparkdms.validation.values import describe, float_value, same, show
+from sparkdms.validate.values import describe, float_value, same, show
 
 
 @pytest.mark.parametrize(("family", "a", "b", "digits", "equal"), [

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from sparkdms.errors import TableLoadError
 from sparkdms.plan import TablePlan
-from sparkdms.typemap.fidelity import is_lob
+from sparkdms.plan.typemap.fidelity import is_lob
 
 MAX_KEYS = 100
 POLICY = "ErrorBehavior.DataTruncationErrorPolicy"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sparkdms.typemap import Dialect
+from sparkdms.plan.typemap import Dialect
 from sparkdms.types import INTEGER_RANGES, LOB_KINDS, STRING_KINDS, LType
 
 SPARK_FRACTION_DIGITS = 6  # Spark timestamps are microseconds
@@ -291,7 +291,7 @@ def annotate(plan: Any, target: Any) -> Any:
     one task-level line counting them (``sparkdms run`` prints it and the report keeps it)."""
     from dataclasses import replace
 
-    from sparkdms.typemap import dialect
+    from sparkdms.plan.typemap import dialect
 
     try:
         tdialect = dialect(target.engine)

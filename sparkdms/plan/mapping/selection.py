@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from sparkdms.catalog import Catalog, Table
 from sparkdms.errors import SelectionError
-from sparkdms.mapping.base import Rule
-from sparkdms.mapping.wildcard import matches
+from sparkdms.plan.mapping.base import Rule
+from sparkdms.plan.mapping.wildcard import matches
 
 
 def _locator_matches(rule: Rule, schema: str, table: str, kind: str) -> bool:

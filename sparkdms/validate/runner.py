@@ -21,12 +21,12 @@ from sparkdms.explain import explain
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.report import TABLE_ERROR, Report, TableStats
 from sparkdms.types import spark_type
-from sparkdms.validation.canon import Dialect, spark_ltype, sql_dialect
-from sparkdms.validation.columns import ColumnSpec, Options, TableColumns, table_columns
-from sparkdms.validation.compare import Budget, Comparison, Difference, Outcome
-from sparkdms.validation.expectations import Expectations
-from sparkdms.validation.failures import FailureSink, rows_for
-from sparkdms.validation.sides import SPARK, Side, SparkSide, SqlSide, render
+from sparkdms.validate.canon import Dialect, spark_ltype, sql_dialect
+from sparkdms.validate.columns import ColumnSpec, Options, TableColumns, table_columns
+from sparkdms.validate.compare import Budget, Comparison, Difference, Outcome
+from sparkdms.validate.expectations import Expectations
+from sparkdms.validate.failures import FailureSink, rows_for
+from sparkdms.validate.sides import SPARK, Side, SparkSide, SqlSide, render
 
 VALIDATED = "Validated"
 MISMATCHED = "Mismatched records"
@@ -225,7 +225,7 @@ class Validator:
 
     def source_frame(self, plan: TablePlan) -> Any:
         from sparkdms.load.read import read_table
-        from sparkdms.transform import to_target
+        from sparkdms.load.transform import to_target
 
         return to_target(read_table(self.spark(), self.source, plan).frame, plan)
 
@@ -479,7 +479,7 @@ def validation_failed(report: Report) -> bool:
 def validate_only(prep: Any, spark: Callable[[], Any], out: TextIO | None = None,
                   failures_file: str | Path | None = None, docs_dir: str | None = None) -> Report:
     """``ValidationOnly``: compare what is on both sides now; nothing is loaded."""
-    from sparkdms.execute import new_report
+    from sparkdms.load.execute import new_report
     from sparkdms.report import now
 
     report = new_report(prep.plan)

@@ -15,8 +15,8 @@ import yaml
 
 from sparkdms.errors import TaskConfigError
 from sparkdms.registry import canonical_engine, engine_names
-from sparkdms.secrets import Secret, resolve_refs
-from sparkdms.settings import Settings
+from sparkdms.task.secrets import Secret, resolve_refs
+from sparkdms.task.settings import Settings
 
 MIGRATION_TYPES = {"full-load": True, "cdc": False, "full-load-and-cdc": False}
 TOP_KEYS = ("name", "migration_type", "source", "target", "table_mappings", "settings", "spark",

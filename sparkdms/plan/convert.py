@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sparkdms.plan import Plan, TablePlan
-from sparkdms.typemap import dialect
-from sparkdms.typemap.fidelity import changes
+from sparkdms.plan.typemap import dialect
+from sparkdms.plan.typemap.fidelity import changes
 
 
 def _comment(text: str) -> str:

@@ -21,13 +21,13 @@ from typing import Any
 
 from sparkdms.catalog import Column, Index, Table
 from sparkdms.errors import UnsupportedTypeError
-from sparkdms.mapping.base import Rule
-from sparkdms.mapping.datatypes import selects_column, to_logical
-from sparkdms.mapping.expressions import Scope, Untranslatable, render
-from sparkdms.mapping.rules import NAME_ACTIONS
-from sparkdms.mapping.wildcard import matches
 from sparkdms.plan import ColumnPlan, TablePlan
-from sparkdms.typemap.resolve import Resolved, adapt
+from sparkdms.plan.mapping.base import Rule
+from sparkdms.plan.mapping.datatypes import selects_column, to_logical
+from sparkdms.plan.mapping.expressions import Scope, Untranslatable, render
+from sparkdms.plan.mapping.rules import NAME_ACTIONS
+from sparkdms.plan.mapping.wildcard import matches
+from sparkdms.plan.typemap.resolve import Resolved, adapt
 from sparkdms.types import INTEGER_KINDS, LType
 
 

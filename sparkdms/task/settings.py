@@ -56,7 +56,7 @@ SETTINGS: dict[str, Setting] = {
     "ValidationSettings.TableFailureMaxCount": _int(1000, 0),
     "ValidationSettings.HandleCollationDiff": Setting(bool, False),
     "ValidationSettings.SkipLobColumns": Setting(bool, False),
-    # validation (sparkdms/validation): a great-expectations suite per table, and where
+    # validation (sparkdms/validate): a great-expectations suite per table, and where
     # its Data Docs HTML goes ("" = none)
     "Sparkdms.ValidationExpectations": Setting(bool, True),
     "Sparkdms.ValidationDataDocs": Setting(str, ""),
@@ -66,7 +66,7 @@ SETTINGS: dict[str, Setting] = {
     # sparkdms's own knobs
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
-    # target objects after the load (connectors/jdbc/objects.py); PKs follow
+    # target objects after the load (connectors/sql/objects.py); PKs follow
     # FullLoadSettings.CreatePkAfterFullLoad as in AWS DMS
     "Sparkdms.CreateSecondaryIndexes": Setting(bool, True),  # indexes and unique constraints
     "Sparkdms.CreateForeignKeys": Setting(bool, True),

@@ -125,7 +125,7 @@ class TablePlan:
     rule_ids: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)  # table-settings rule content
     warnings: tuple[str, ...] = ()
-    # table-mapping rules (sparkdms/mapping): source columns an add-column expression reads
+    # table-mapping rules (sparkdms/plan/mapping): source columns an add-column expression reads
     # besides the planned ones, the LOB limit, columns the rules removed, load-order
     read_columns: tuple[str, ...] = ()
     lob_limit: LobLimit | None = None

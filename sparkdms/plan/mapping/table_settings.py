@@ -27,9 +27,9 @@ from __future__ import annotations
 from typing import Any
 
 from sparkdms.catalog import Column, Table
-from sparkdms.mapping.base import ParallelLoad, Rule
-from sparkdms.mapping.filters import check_value
 from sparkdms.plan import LobLimit, PartitionRequest
+from sparkdms.plan.mapping.base import ParallelLoad, Rule
+from sparkdms.plan.mapping.filters import check_value
 from sparkdms.types import LType
 
 NOT_RANGE_KINDS = ("float32", "float64", "blob", "text", "json", "xml", "document", "geometry",

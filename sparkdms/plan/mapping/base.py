@@ -58,7 +58,7 @@ class Rule:
     value: str | None = None
     old_value: str | None = None
     data_type: DataTypeSpec | None = None
-    expression: Any = None  # sparkdms.mapping.expressions.Compiled
+    expression: Any = None  # sparkdms.plan.mapping.expressions.Compiled
     primary_key: PrimaryKeyDef | None = None
     parallel_load: ParallelLoad | None = None
     lob: LobSettings | None = None

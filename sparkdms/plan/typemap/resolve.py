@@ -25,8 +25,8 @@ from typing import Any
 
 from sparkdms.catalog import Catalog, Column, Table
 from sparkdms.errors import TaskConfigError, UnsupportedTypeError
-from sparkdms.mapping.wildcard import matches
-from sparkdms.typemap import dialect
+from sparkdms.plan.mapping.wildcard import matches
+from sparkdms.plan.typemap import dialect
 from sparkdms.types import LType, parse_native
 
 TYPE_PREFIX = "type:"

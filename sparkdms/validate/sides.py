@@ -10,9 +10,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from sparkdms.validation.buckets import Bucketing, Filter, Hashes, RangeFilter, Ranges
-from sparkdms.validation.canon import Dialect, SparkDialect
-from sparkdms.validation.columns import ColumnSpec
+from sparkdms.validate.buckets import Bucketing, Filter, Hashes, RangeFilter, Ranges
+from sparkdms.validate.canon import Dialect, SparkDialect
+from sparkdms.validate.columns import ColumnSpec
 
 Aggregates = dict[int, tuple[int, int]]  # bucket -> (rows, sum of row checksums)
 MODES = ("range", "hash", "rows")  # integer key ranges, key hashes, whole-row hashes (no key)

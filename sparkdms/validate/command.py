@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkdms.report import Report
-from sparkdms.validation.runner import (
+from sparkdms.validate.runner import (
     NOT_ENABLED,
     Validator,
     print_validation_summary,

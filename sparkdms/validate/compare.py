@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sparkdms.validation.buckets import Bucketing, Filter, first_level
-from sparkdms.validation.columns import ColumnSpec
-from sparkdms.validation.sides import Aggregates, Side
-from sparkdms.validation.values import describe, same, show
+from sparkdms.validate.buckets import Bucketing, Filter, first_level
+from sparkdms.validate.columns import ColumnSpec
+from sparkdms.validate.sides import Aggregates, Side
+from sparkdms.validate.values import describe, same, show
 
 T = TypeVar("T")
 SPLIT = {"range": 32, "hash": 64, "rows": 64}  # children per differing range and level

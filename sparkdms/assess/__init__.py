@@ -25,16 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sparkdms import identifiers
 from sparkdms.catalog import Column, Table
 from sparkdms.errors import SparkDmsError, UnsupportedTypeError
-from sparkdms.plan import ColumnPlan, Plan, TablePlan
-from sparkdms.planner import build_plan, discover
+from sparkdms.plan import ColumnPlan, Plan, TablePlan, identifiers
+from sparkdms.plan.build import build_plan, discover
+from sparkdms.plan.typemap import Dialect, dialect
+from sparkdms.plan.typemap.fidelity import changes, is_lob
+from sparkdms.plan.typemap.resolve import lenient, override_hint
 from sparkdms.registry import connector_for
 from sparkdms.task import Task, load_task
-from sparkdms.typemap import Dialect, dialect
-from sparkdms.typemap.fidelity import changes, is_lob
-from sparkdms.typemap.resolve import lenient, override_hint
 from sparkdms.types import INTEGER_KINDS, STRING_KINDS, LType, parse_native
 
 EFFORTS = ("simple", "medium", "significant")
@@ -811,7 +810,7 @@ def _name_items(found: list[identifiers.Finding], reports: dict[str, TableReport
 
 def write(assessment: Assessment, out: str | Path) -> tuple[Path, Path]:
     """JSON at ``out`` and the HTML page beside it (same name, .html)."""
-    from sparkdms.assess_html import render
+    from sparkdms.assess.html import render
 
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 splitting of differing ranges down to the rows, row-level judgement, AWS DMS's
 ``ValidationState`` and failures table, and a great-expectations suite per table."""
 
-from sparkdms.validation.runner import (
+from sparkdms.validate.runner import (
     NOT_ENABLED,
     Validator,
     print_validation_summary,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sparkdms.validation.compare import Difference
+from sparkdms.validate.compare import Difference
 
 FAILURES_TABLE = "awsdms_validation_failures_v1"
 KEY_TYPE = "Row"

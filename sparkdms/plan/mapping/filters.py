@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sparkdms.catalog import Table
-from sparkdms.mapping.base import Rule
 from sparkdms.plan import Condition, Filter
+from sparkdms.plan.mapping.base import Rule
 from sparkdms.types import INTEGER_KINDS, LType
 
 # operator -> number of values

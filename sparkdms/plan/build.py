@@ -9,21 +9,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sparkdms import identifiers
 from sparkdms.catalog import Catalog, Column, Index, Table
 from sparkdms.connectors.base import Sampler, Source, Target
 from sparkdms.errors import MappingRuleError
-from sparkdms.mapping import parse_rules, select_tables
-from sparkdms.mapping.base import Rule
-from sparkdms.mapping.filters import table_filters
-from sparkdms.mapping.selection import matched_selection, matching_rules, table_mentioned
-from sparkdms.mapping.table_settings import lob_limit, partition_request
-from sparkdms.mapping.transformations import Usage, apply_columns, apply_names
-from sparkdms.mapping.wildcard import matches
-from sparkdms.plan import ColumnPlan, Plan, TablePlan
+from sparkdms.plan import ColumnPlan, Plan, TablePlan, identifiers
+from sparkdms.plan.mapping import parse_rules, select_tables
+from sparkdms.plan.mapping.base import Rule
+from sparkdms.plan.mapping.filters import table_filters
+from sparkdms.plan.mapping.selection import matched_selection, matching_rules, table_mentioned
+from sparkdms.plan.mapping.table_settings import lob_limit, partition_request
+from sparkdms.plan.mapping.transformations import Usage, apply_columns, apply_names
+from sparkdms.plan.mapping.wildcard import matches
+from sparkdms.plan.typemap.fidelity import annotate, is_lob
+from sparkdms.plan.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 from sparkdms.task import Task
-from sparkdms.typemap.fidelity import annotate, is_lob
-from sparkdms.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 
 
 def rules_for(task: Task) -> list[Rule]:
@@ -53,7 +52,7 @@ def target_schema(task: Task, table: Table, source: Source, target: Target) -> s
 def plan_column(table: Table, col: Column, source: Source, target: Target,
                 overrides: Sequence[Override] = ()) -> ColumnPlan:
     """Target type from the type tables, a task-file type_overrides entry, and the target's
-    adaptations (see sparkdms/typemap/resolve.py); raises UnsupportedTypeError."""
+    adaptations (see sparkdms/plan/typemap/resolve.py); raises UnsupportedTypeError."""
     r = resolve_column(list(overrides), table, col, source, target)
     return ColumnPlan(col.name, col, r.ltype, r.target_type, col.nullable, r.expression,
                       default=None)

@@ -15,10 +15,10 @@ from typing import Any, TextIO
 from sparkdms.connectors.base import Source, Target, WriteResult
 from sparkdms.explain import explain
 from sparkdms.load.read import read_table
+from sparkdms.load.transform import to_target
 from sparkdms.plan import Plan, TablePlan
 from sparkdms.report import TABLE_ERROR, TABLE_LOADING, Report, TableStats
 from sparkdms.task import Task
-from sparkdms.transform import to_target
 
 TableHook = Callable[[Any, TablePlan, TableStats], None]
 
@@ -79,7 +79,7 @@ def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> WriteResult:
     if ctx.target.can_direct_copy(ctx.source, tp, settings):
         stats.PartitionMethod += " (direct copy)"
         return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, ctx.load_id)
-    from sparkdms.mapping import lob
+    from sparkdms.plan.mapping import lob
 
     read = read_table(ctx.spark, ctx.source, tp)
     stats.extra.update(read.stats)

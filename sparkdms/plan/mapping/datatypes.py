@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sparkdms.mapping.base import DataTypeSpec, Rule
+from sparkdms.plan.mapping.base import DataTypeSpec, Rule
 from sparkdms.types import LType, parse_native
 
 

@@ -17,10 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from sparkdms.errors import MappingRuleError
-from sparkdms.mapping.base import LobSettings, ParallelLoad, PrimaryKeyDef, Rule
-from sparkdms.mapping.datatypes import parse_data_type
-from sparkdms.mapping.expressions import Untranslatable, compile_expression
-from sparkdms.mapping.filters import parse_filters
+from sparkdms.plan.mapping.base import LobSettings, ParallelLoad, PrimaryKeyDef, Rule
+from sparkdms.plan.mapping.datatypes import parse_data_type
+from sparkdms.plan.mapping.expressions import Untranslatable, compile_expression
+from sparkdms.plan.mapping.filters import parse_filters
 
 __all__ = ["RULE_TYPES", "Rule", "parse_rules"]
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sparkdms.types import INTEGER_KINDS, LType
-from sparkdms.validation.columns import STRING_FAMILIES, ColumnSpec
+from sparkdms.validate.columns import STRING_FAMILIES, ColumnSpec
 
 INT_KINDS = (*INTEGER_KINDS, "year")
 TEXT_KINDS = ("char", "varchar", "text", "enum", "set", "xml", "inet", "interval", "array", "json",
