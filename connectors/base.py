@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from sparkdms.catalog import Catalog
 from sparkdms.errors import UnsupportedTypeError
@@ -177,6 +177,172 @@ class Sampler:
         return self._session
 
 
+# -- validation hooks: what an engine gives sparkdms.validate ---------------------------------
+
+if TYPE_CHECKING:
+    from pyspark.sql.types import DataType
+
+    from sparkdms.validate.canon import Renderer
+    from sparkdms.validate.failures import FailureRow
+
+
+class SqlValidation(Protocol):
+    """An engine that computes validation checksums in its own SQL (``validation_sql``):
+    ``sparkdms.validate`` renders every row's canonical text with ``renderer`` and asks the
+    database only for counts and sums per key range, through ``connect``."""
+
+    renderer: Renderer  # the canonical text of each value kind in this engine's SQL
+    session: tuple[str, ...]  # run first on each validation connection (UTC, ISO output, ...)
+    placeholder: str  # the DB-API driver's parameter marker ("%s", "?")
+    # as a target: the source families (``Dialect.family``) whose JSON text equals this
+    # engine's in SQL after a load; JSON from other sources is compared in Spark
+    json_peers: frozenset[str]
+
+    def connect(self) -> Any:
+        """A DB-API connection; validation only reads, and rolls back."""
+        ...
+
+    def qualify(self, schema: str, name: str) -> str:
+        """The quoted table name."""
+        ...
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal (integers and texts)."""
+        ...
+
+    def filter_sql(self, f: Filter, table: Table) -> str:
+        """A source filter of the plan as a WHERE condition."""
+        ...
+
+    def wire_form(self, column: Column, peer: str) -> tuple[str, DataType] | None:
+        """As a source: when the load reads ``column`` converted for a target of family
+        ``peer`` (arrays as JSON, bit strings, zero dates as NULL, ...), that SELECT
+        expression and the Spark type it arrives in; None when it is read as stored."""
+        ...
+
+
+class FailureStore(Protocol):
+    """Where a target keeps validation failures: AWS DMS's ``awsdms_validation_failures_v1``
+    (columns ``sparkdms.validate.failures.COLUMNS``) in its control schema, or the like."""
+
+    def location(self, plan: TablePlan) -> str:
+        """Where the failures of ``plan``'s table go, for the report ("table x.y", ...)."""
+        ...
+
+    def write(self, plan: TablePlan, task: str, rows: Sequence[FailureRow]) -> None:
+        """Record ``rows``, the failures of ``task`` on ``plan``'s source table, in place of
+        an earlier validation's (tables of one task are written one at a time)."""
+        ...
+
+
+class ExpectationsSql(Protocol):
+    """great-expectations run in the target database through SQLAlchemy."""
+
+    url: str  # SQLAlchemy URL, password included (never shown)
+
+    def reflected_type(self, native: str) -> str | None:
+        """The type great-expectations sees for a column created as ``native`` (what
+        ``ExpectColumnValuesToBeOfType`` compares to), or None: not checked."""
+        ...
+
+
+# -- assessment hooks: what an engine gives sparkdms assess / convert -------------------------
+
+if TYPE_CHECKING:
+    from sparkdms.assess.model import Item
+    from sparkdms.assess.probes import Probe, ProbeContext
+
+
+class AssessmentHooks:
+    """What an engine adds to ``sparkdms assess`` (``Source.assessment()`` /
+    ``Target.assessment()``); every default means "this engine has none".
+
+    As a source: SQL fragments over one column (None: the engine cannot tell), its own data
+    probes, the sampling run that counts them, and its catalog's views, triggers, routines
+    and table findings. As a target: the values it cannot store (the source's probes look
+    for them), the functions it lacks (converted views), existing tables."""
+
+    # -- as a source --------------------------------------------------------------------------
+    enforces_lengths: bool = True  # declared character lengths hold (SQLite: they do not)
+
+    def length_sql(self, column: str) -> str | None:
+        """Characters in the column's text value."""
+        return None
+
+    def bytes_sql(self, column: str) -> str | None:
+        """Bytes in the column's value (LOB size)."""
+        return None
+
+    def nul_sql(self, column: str) -> str | None:
+        """True where the column's text holds a NUL character (None: it cannot)."""
+        return None
+
+    def decimal_unfit_sql(self, column: str, scale: int, whole: int) -> str | None:
+        """True where a decimal has more than ``scale`` fractional or ``whole`` integer
+        digits, or is not a number."""
+        return None
+
+    def probes(self, ctx: ProbeContext) -> list[Probe]:
+        """The engine's own probes of one column (zero dates, storage classes, ...)."""
+        return []
+
+    def sample(self, table: Table, probes: Sequence[Probe],
+               rows: int) -> tuple[int, list[tuple[int, str | None]]]:
+        """Over ``rows`` rows of ``table`` (0: all): the rows read and, per probe, how many
+        break it with one offending value."""
+        raise NotImplementedError("this engine cannot sample")
+
+    def views(self, schema: str) -> list[tuple[str, str, str]]:
+        """(schema, view, definition) of the schema's views."""
+        return []
+
+    def triggers(self, schema: str) -> list[tuple[str, str, str, str]]:
+        """(schema, table, trigger, body)."""
+        return []
+
+    def routines(self, schema: str) -> list[tuple[str, str, str, str, str]]:
+        """(schema, name, kind, language, body) of functions and procedures."""
+        return []
+
+    def skipped_indexes(self, schema: str) -> list[tuple[str, str, str, str]]:
+        """(schema, table, index, definition) of indexes the load does not recreate."""
+        return []
+
+    def table_findings(self, schema: str) -> list[Item]:
+        """Engine-specific findings about tables (``Item.table``: "schema.table")."""
+        return []
+
+    def cdc_checks(self) -> list[Item]:
+        """What change data capture needs from the server and does not have."""
+        return []
+
+    def engine_checks(self, schemas: Sequence[str]) -> list[Item]:
+        """Task-level findings about the source (e.g. non-transactional tables)."""
+        return []
+
+    # -- as a target --------------------------------------------------------------------------
+    nul_in_text: str = ""  # what cannot hold NUL characters ("PostgreSQL text"); "": none
+    date_range: tuple[str, str, str] | None = None  # (lowest, first too high, as described)
+    float_specials: str = ""  # what cannot store NaN / infinity ("MySQL"); "": none
+    missing_functions: frozenset[str] = frozenset()  # sqlglot function classes it lacks
+
+    def table_exists(self, schema: str, name: str) -> bool | None:
+        """Whether the target table exists already (None: not reported)."""
+        return None
+
+
+@dataclass(frozen=True)
+class PlannedObject:
+    """One object ``post_load`` would create after the load (``sparkdms convert`` and
+    ``assess``): its statements, or none and a note of why it is not created."""
+
+    stage: str  # identity | default | unique | check | index | foreign-key | restore
+    table: str  # target label
+    name: str
+    sql: tuple[str, ...] = ()
+    note: str = ""
+
+
 # -- the roles ---------------------------------------------------------------------------------
 
 class Endpointed:
@@ -188,7 +354,10 @@ class Endpointed:
     packages: ClassVar[tuple[str, ...]] = ()
     spark_conf: ClassVar[dict[str, str]] = {}
     # endpoint option names (under ``options:``) whose values are secrets: redacted everywhere
+    # (any option whose key names a password, token or key is treated as one too)
     secret_options: ClassVar[tuple[str, ...]] = ()
+    # the top-level ``options:`` keys this engine reads; any other is a task-file error
+    endpoint_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
@@ -256,13 +425,13 @@ class Source(Endpointed, ABC):
         raise NotImplementedError(f"{self.engine} cannot count rows")
 
     # -- optional hooks (neutral defaults) ----------------------------------------------------
-    def validation_sql(self) -> Any:
-        """A ``sparkdms.validate`` SQL renderer for this engine when it can compute
-        checksums itself (a SqlValidation), else None (rows are hashed in Spark)."""
+    def validation_sql(self) -> SqlValidation | None:
+        """How this engine computes validation checksums in its own SQL (its canonical-text
+        renderer, session, connection), or None: its rows are hashed in Spark."""
         return None
 
-    def assessment(self) -> Any:
-        """The engine's assessment probes as source (an ``AssessmentHooks``), or None."""
+    def assessment(self) -> AssessmentHooks | None:
+        """The engine's assessment hooks (both roles: one object), or None: it has none."""
         return None
 
 
@@ -318,21 +487,34 @@ class Target(Endpointed, ABC):
         """(stage, SQL) of what post_load would create (``sparkdms convert``)."""
         return []
 
-    def validation_sql(self) -> Any:
-        """See ``Source.validation_sql``."""
+    def planned_objects(self, plans: Sequence[TablePlan],
+                        settings: Settings) -> list[PlannedObject]:
+        """Everything post_load would create, or not (``sql`` empty, ``note`` why), in the
+        order it would (``sparkdms convert`` and ``assess``)."""
+        return []
+
+    def ensure_schema_sql(self, schema: str) -> list[str]:
+        """Statements creating a target schema if it is missing (``sparkdms convert``)."""
+        return []
+
+    # stores '' as NULL (Oracle): validation then compares a source '' as NULL
+    empty_string_is_null: ClassVar[bool] = False
+
+    def validation_sql(self) -> SqlValidation | None:
+        """See ``Source.validation_sql`` (used when ``capabilities.validates_in_sql``)."""
         return None
 
-    def failure_store(self) -> Any:
-        """Where validation failures of this target go (a ``FailureStore``), or None for a
-        JSON-lines file."""
+    def failure_store(self, settings: Settings) -> FailureStore | None:
+        """Where validation failures of this target go, or None: a JSON-lines file."""
         return None
 
-    def expectations_url(self) -> tuple[str, str] | None:
-        """(SQLAlchemy URL, dialect module) great-expectations can query, or None."""
+    def expectations_sql(self) -> ExpectationsSql | None:
+        """The target database as great-expectations can query it through SQLAlchemy, or
+        None: the suite runs on a Spark DataFrame of the target."""
         return None
 
-    def assessment(self) -> Any:
-        """The engine's assessment checks as target, or None."""
+    def assessment(self) -> AssessmentHooks | None:
+        """See ``Source.assessment`` (the target side: values it cannot store, ...)."""
         return None
 
 

@@ -1,8 +1,10 @@
 """spark-submit entry point for a full load.
 
-    spark-submit --py-files sparkdms-code.zip --packages ... jobs/full_load.py TASK [--report F]
+    spark-submit --py-files sparkdms-code.zip --packages ... .../sparkdms/jobs/full_load.py
+        TASK [--report F]
 
-spark-submit.sh builds that command line from the task file.
+``sparkdms submit TASK`` (and spark-submit.sh, a wrapper over it) builds that command line
+from the task file, with this file from the installed ``sparkdms.jobs``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """spark-submit entry point for validation only (``sparkdms validate``).
 
-    spark-submit --py-files sparkdms-code.zip --packages ... jobs/validate.py TASK [--report F] [--out DOCS]
+    spark-submit --py-files sparkdms-code.zip --packages ... .../sparkdms/jobs/validate.py
+        TASK [--report F] [--out DOCS]
+
+``sparkdms submit TASK --job validate`` (or ``SPARKDMS_JOB=validate ./spark-submit.sh``)
+builds that command line.
 
 Counts and checksums run inside the databases where they can; Spark is used for the
 engines and columns that need it.

@@ -10,7 +10,7 @@ from typing import Any
 
 from sparkdms.catalog import Catalog
 from sparkdms.connectors.base import Sampler, Source, Target
-from sparkdms.errors import EndpointError, SelectionError
+from sparkdms.errors import EndpointError, SelectionError, SparkDmsError
 from sparkdms.plan import Plan
 from sparkdms.plan.build import build_plan, discover
 from sparkdms.registry import connector_for
@@ -57,6 +57,17 @@ def raise_nothing_selected(task: Task, source: Source, sampler: Sampler) -> None
         for r in task.table_mappings["rules"] if r.get("rule-type") == "selection")
     raise SelectionError(f"selection rules match no table on the source ({rules}); "
                          f"the source has: {names}{more}")
+
+
+def conf_pairs(values: list[str]) -> dict[str, str]:
+    """``--conf KEY=VALUE`` options as a dict."""
+    out = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SparkDmsError(f"--conf {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
 
 
 def session_for(task: Task, source: Source, target: Target, master: str | None,

@@ -1,4 +1,5 @@
-"""``sparkdms`` command line: run, plan (more commands register in COMMANDS)."""
+"""``sparkdms`` command line: run, plan, validate, convert, assess (COMMANDS), and submit
+(spark-submit's options pass through it untouched)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,8 @@ from sparkdms.task.secrets import redact
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
-def _conf_pairs(values: list[str]) -> dict[str, str]:
-    out = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SparkDmsError(f"--conf {item!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from sparkdms.app import prepare, start_spark
+    from sparkdms.app import conf_pairs, prepare, start_spark
     from sparkdms.load.execute import execute
     from sparkdms.report import print_summary
     from sparkdms.validate.command import after_load, cmd_validate, load_hook
@@ -36,7 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{prep.task.source.describe()} to {prep.task.target.describe()}", flush=True)
     for warning in prep.plan.warnings:
         print(f"  warning: {warning}")
-    spark = start_spark(prep, args.master, _conf_pairs(args.conf))
+    spark = start_spark(prep, args.master, conf_pairs(args.conf))
     validator = load_hook(prep, spark, args)  # EnableValidation: each table after its load
     report = execute(prep.task, prep.plan, prep.source, prep.target, spark,
                      after_table=validator.after_table if validator else None)
@@ -103,6 +94,17 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 }
 
 
+def cmd_submit(argv: list[str]) -> int:
+    from sparkdms.submit import submit
+
+    return submit(argv)
+
+
+SUBMIT_HELP = ("run a task under spark-submit: TASK [--job full_load|validate] [spark-submit "
+               "options] [-- sparkdms options]; zips sparkdms for --py-files, passes the "
+               "engines' --packages")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sparkdms", description="Database migrations on Apache "
                                 "Spark, with AWS DMS task and table-mapping vocabulary.")
@@ -115,13 +117,18 @@ def parser() -> argparse.ArgumentParser:
                          help="extra Spark configuration (repeatable)")
         cmd.add_argument("--report", help="write the JSON report to this file")
         cmd.add_argument("--out", help="output file (convert, assess)")
+    submit = sub.add_parser("submit", help=SUBMIT_HELP, add_help=False)  # main() runs it
+    submit.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     secrets: list[Any] = []
     try:
+        if argv[:1] == ["submit"]:  # spark-submit's options follow: argparse must not read them
+            return cmd_submit(argv[1:])
+        args = parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
     except SparkDmsError as err:
         print(f"sparkdms: error: {redact(str(err), secrets)}", file=sys.stderr)

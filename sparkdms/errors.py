@@ -10,7 +10,10 @@ from __future__ import annotations
 
 
 class SparkDmsError(Exception):
-    """Base class. ``str(err)`` is the message shown to the user."""
+    """Base class. ``str(err)`` is the message shown to the user. ``stop_task``: the error's
+    policy stops the whole task, not only its table (e.g. DataTruncationErrorPolicy)."""
+
+    stop_task: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -28,6 +28,7 @@ from sparkdms.types import LType, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+    from sparkdms.connectors.base import FailureStore
 
     from sparkdms.plan import Filter, Partition, TablePlan
     from sparkdms.task.settings import Settings
@@ -62,6 +63,11 @@ class LakeConnector(Connector):
 
     def default_schema(self) -> str:
         return self.endpoint.schema or ""
+
+    def failure_store(self, settings: Settings) -> FailureStore | None:
+        from sparkdms.connectors.lake.validation import failure_store
+
+        return failure_store(self)
 
     def discover(self, wanted: TableFilter, sampler: Sampler | None = None) -> Catalog:
         return Catalog(self.engine)

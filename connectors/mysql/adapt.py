@@ -60,7 +60,7 @@ def key_columns(table: Table) -> dict[str, int]:
 def _mysql_key_lob(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
     """InnoDB cannot index text/blob columns whole: a key column from another engine becomes
     varchar/varbinary sized to fit the 3072-byte key limit (longer values are rejected, never
-    cut). Between MySQL engines the source's own prefix indexes apply (see objects.py)."""
+    cut). Between MySQL engines the source's own prefix indexes apply (see connectors/mysql/objects.py)."""
     width = key_columns(table).get(col.name)
     base = parse_native(r.target_type).name
     if not width or base not in MYSQL_LOBS:

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.connectors.base import ReadResult, TableFilter
+from sparkdms.connectors.mysql import objects as my_objects
 from sparkdms.connectors.mysql.adapt import adapt
 from sparkdms.connectors.mysql.types import MARIADB, MYSQL
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
-from sparkdms.connectors.sql.objects import attach_checks
+from sparkdms.connectors.sql.objects import Referencing, attach_checks
 
-from sparkdms.catalog import Column, ForeignKey, Table
+from sparkdms.catalog import Check, Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError, TerminalError
 from sparkdms.plan import Filter, Partition, TablePlan
 from sparkdms.plan.typemap.resolve import Resolved
@@ -27,6 +28,8 @@ from sparkdms.task import Endpoint
 from sparkdms.types import LType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
+    from sparkdms.connectors.base import AssessmentHooks, ExpectationsSql, FailureStore, SqlValidation
+
     from sparkdms.task.settings import Settings
 
 COLUMNS_SQL = """
@@ -72,12 +75,14 @@ class ZeroDateError(TerminalError):
 class MySQLConnector(SqlConnector):
     engine = "mysql"
     dialect = MYSQL
+    endpoint_options = ("jdbc", "tinyint1_as_boolean", "zero_date")
     packages = ("org.mariadb.jdbc:mariadb-java-client:3.5.6",)
     driver_class = "org.mariadb.jdbc.Driver"
     url_scheme = "jdbc:mysql:"
     default_port = 3306
     max_identifier = 64
     backslash_escapes = True
+    bare_string_defaults = True  # MySQL 8 prints string defaults unquoted ('PG-13' as PG-13)
     connect_errors = (
         ("access denied", "wrong user or password"),
         ("unknown database", "database does not exist"),
@@ -139,6 +144,28 @@ class MySQLConnector(SqlConnector):
 
     def default_schema(self) -> str:
         return self.endpoint.schema or self.endpoint.database or ""
+
+    # -- assessment (see connectors/mysql/assess.py) -------------------------------------------
+    def assessment(self) -> AssessmentHooks:
+        from sparkdms.connectors.mysql.assess import MySQLAssessment
+
+        return MySQLAssessment(self)
+
+    # -- validation (see connectors/mysql/validation.py) -------------------------------------
+    def validation_sql(self) -> SqlValidation | None:
+        from sparkdms.connectors.mysql.validation import sql_validation
+
+        return sql_validation(self)
+
+    def failure_store(self, settings: Settings) -> FailureStore | None:
+        from sparkdms.connectors.mysql.validation import failure_store
+
+        return failure_store(self, settings)
+
+    def expectations_sql(self) -> ExpectationsSql | None:
+        from sparkdms.connectors.mysql.validation import expectations_sql
+
+        return expectations_sql(self)
 
     # -- types (see connectors/mysql/types.py) -----------------------------------------------
     def read_expr(self, column: Column, peer: str = "") -> str:
@@ -227,6 +254,12 @@ class MySQLConnector(SqlConnector):
                 on_upd))
         return attach_checks(self, self.build_tables(columns, keys, fks, meta))
 
+    def source_checks(self) -> dict[tuple[str, str], list[Check]]:
+        return my_objects.source_checks(self)
+
+    def special_indexes(self) -> set[tuple[str, str, str]]:
+        return my_objects.special_indexes(self)
+
     # -- target ----------------------------------------------------------------------------
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(self.query("SELECT COUNT(*) FROM information_schema.TABLES "
@@ -235,6 +268,12 @@ class MySQLConnector(SqlConnector):
     def ensure_schema_sql(self, schema: str) -> list[str]:
         return [f"CREATE DATABASE IF NOT EXISTS {self.quote(schema)} "
                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"] if schema else []
+
+    def object_sql(self) -> my_objects.MySql:
+        return my_objects.MySql(self)
+
+    def referencing_foreign_keys(self, plan: TablePlan) -> list[Referencing]:
+        return my_objects.referencing(self, plan)
 
     def create_table_sql(self, plan: TablePlan, name: str, with_pk: bool) -> str:
         return super().create_table_sql(plan, name, with_pk) + (
@@ -336,3 +375,4 @@ class MySQLConnector(SqlConnector):
 class MariaDBConnector(MySQLConnector):
     engine = "mariadb"
     dialect = MARIADB
+    bare_string_defaults = False  # MariaDB quotes them

@@ -10,19 +10,21 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.connectors.base import Capabilities, TableFilter, WriteResult
+from sparkdms.connectors.postgres import objects as pg_objects
 from sparkdms.connectors.postgres.types import POSTGRES
 from sparkdms.connectors.postgres.types import fallback as pg_fallback
 from sparkdms.connectors.sql import partitions as sqlparts
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec
-from sparkdms.connectors.sql.objects import attach_checks
+from sparkdms.connectors.sql.objects import Referencing, attach_checks
 
-from sparkdms.catalog import Column, ForeignKey, Table
+from sparkdms.catalog import Check, Column, ForeignKey, Table
 from sparkdms.plan import Partitioning, TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
+    from sparkdms.connectors.base import AssessmentHooks, ExpectationsSql, FailureStore, SqlValidation
 
     from sparkdms.task.settings import Settings
 
@@ -137,6 +139,28 @@ class PostgresConnector(SqlConnector):
     def default_schema(self) -> str:
         return self.endpoint.schema or "public"
 
+    # -- assessment (see connectors/postgres/assess.py) ----------------------------------------
+    def assessment(self) -> AssessmentHooks:
+        from sparkdms.connectors.postgres.assess import PostgresAssessment
+
+        return PostgresAssessment(self)
+
+    # -- validation (see connectors/postgres/validation.py) ----------------------------------
+    def validation_sql(self) -> SqlValidation | None:
+        from sparkdms.connectors.postgres.validation import sql_validation
+
+        return sql_validation(self)
+
+    def failure_store(self, settings: Settings) -> FailureStore | None:
+        from sparkdms.connectors.postgres.validation import failure_store
+
+        return failure_store(self, settings)
+
+    def expectations_sql(self) -> ExpectationsSql | None:
+        from sparkdms.connectors.postgres.validation import expectations_sql
+
+        return expectations_sql(self)
+
     # -- types (see connectors/postgres/types.py) --------------------------------------------
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column. For a target of another family, arrays/composites/hstore
@@ -191,6 +215,12 @@ class PostgresConnector(SqlConnector):
                     FK_ACTIONS.get(on_upd, "NO ACTION")))
         return attach_checks(self, self.build_tables(columns, keys, fks, meta))
 
+    def source_checks(self) -> dict[tuple[str, str], list[Check]]:
+        return pg_objects.source_checks(self)
+
+    def generated_columns(self) -> set[tuple[str, str, str]]:
+        return pg_objects.generated_columns(self)
+
     def hash_partitions(self, plan: TablePlan, n: int) -> Partitioning:
         if plan.source.kind != "table":
             cols = ", ".join(self.quote(c.name) for c in plan.source.columns)
@@ -214,6 +244,12 @@ class PostgresConnector(SqlConnector):
 
     def ensure_schema_sql(self, schema: str) -> list[str]:
         return [f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}"] if schema else []
+
+    def object_sql(self) -> pg_objects.PgSql:
+        return pg_objects.PgSql(self)
+
+    def referencing_foreign_keys(self, plan: TablePlan) -> list[Referencing]:
+        return pg_objects.referencing(self, plan)
 
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("

@@ -9,7 +9,7 @@ How PostgreSQL stores what other engines send (``LOGICAL_PG``):
 - ``timestamptz`` is an instant; sparkdms sessions run in UTC, so an instant read from
   MySQL ``timestamp`` (UTC on the wire, session time_zone '+00:00') lands unchanged.
 - enum/set become ``character varying(n)`` plus a CHECK constraint listing the members
-  (created after the load, see connectors/sql/objects.py).
+  (created after the load, see connectors/sql/objects/).
 - arrays stay native arrays; json/jsonb/document land in ``jsonb`` (whitespace and key
   order normalised by PostgreSQL: compare parsed JSON).
 - geometry lands as WKB in ``bytea`` (PostGIS is not assumed): a warning in the assessment.

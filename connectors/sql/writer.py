@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sparkdms.connectors.sql.connector import WriteSpec
+from sparkdms.connectors.sql.spec import WriteSpec
 
 RESULT_SCHEMA = "part INT, attempt INT, rows LONG, skipped BOOLEAN"
 

@@ -14,12 +14,13 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sparkdms.connectors.base import TableFilter
+from sparkdms.connectors.base import Capabilities, TableFilter
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
 from sparkdms.connectors.sql.objects import attach_checks
+from sparkdms.connectors.sqlite import objects as lite_objects
 from sparkdms.connectors.sqlite.types import AFFINITY, SQLITE
 
-from sparkdms.catalog import Column, ForeignKey, Table
+from sparkdms.catalog import Check, Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError
 from sparkdms.plan import TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, fixed
@@ -27,6 +28,8 @@ from sparkdms.task import Endpoint
 from sparkdms.types import INTEGER_KINDS, NativeType
 
 if TYPE_CHECKING:
+    from sparkdms.connectors.base import AssessmentHooks, FailureStore
+
     from sparkdms.task.settings import Settings
 
 WIRE_LONG = (*INTEGER_KINDS, "boolean")
@@ -42,11 +45,14 @@ def _adapt() -> None:
 class SQLiteConnector(SqlConnector):
     engine = "sqlite"
     dialect = SQLITE
+    # no md5 in SQLite's SQL: validation hashes its rows in Spark
+    capabilities = Capabilities(transactional_staging=True, creates_objects_after_load=True)
     packages = ("org.xerial:sqlite-jdbc:3.50.3.0",)
     driver_class = "org.sqlite.JDBC"
     url_scheme = "jdbc:sqlite:"
     max_identifier = 1024
     P = "?"
+    serial_ddl = True  # one writer at a time: objects after the load one by one
 
     @classmethod
     def check_endpoint(cls, endpoint: Endpoint) -> None:
@@ -82,6 +88,17 @@ class SQLiteConnector(SqlConnector):
 
     def default_schema(self) -> str:
         return "main"
+
+    # -- assessment (see connectors/sqlite/assess.py) ------------------------------------------
+    def assessment(self) -> AssessmentHooks:
+        from sparkdms.connectors.sqlite.assess import SQLiteAssessment
+
+        return SQLiteAssessment(self)
+
+    def failure_store(self, settings: Settings) -> FailureStore | None:
+        from sparkdms.connectors.sqlite.validation import failure_store
+
+        return failure_store(self, settings)
 
     def read_expr(self, column: Column, peer: str = "") -> str:
         q = self.quote(column.name)
@@ -132,6 +149,9 @@ class SQLiteConnector(SqlConnector):
         counts = {k: (v[0], self.exact_count(Table(k[0], k[1], ()))) for k, v in meta.items()}
         return attach_checks(self, self.build_tables(columns, keys, fks, counts))
 
+    def source_checks(self) -> dict[tuple[str, str], list[Check]]:
+        return lite_objects.source_checks(self)
+
     def _fks(self, name: str) -> list[ForeignKey]:
         grouped: dict[int, list] = {}
         for row in self.query(f"PRAGMA foreign_key_list({self.quote(name)})"):
@@ -144,6 +164,9 @@ class SQLiteConnector(SqlConnector):
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(self.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
                                "AND name = ?", (name,))[0][0])
+
+    def object_sql(self) -> lite_objects.SqliteSql:
+        return lite_objects.SqliteSql(self)
 
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("

@@ -57,7 +57,7 @@ class Table:
     row_estimate: int = 0
     kind: str = "table"  # "table" or "view"
     partitions: tuple[str, ...] = ()  # native partition names, where the engine has them
-    checks: tuple[Check, ...] = ()  # check constraints (connectors/sql/objects.py)
+    checks: tuple[Check, ...] = ()  # check constraints (connectors/sql/objects/)
     engine: str = ""  # engine it was discovered on (dialect of defaults and checks)
 
     @property

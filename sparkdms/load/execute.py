@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from sparkdms.connectors.base import Source, Target, WriteResult
+from sparkdms.errors import SparkDmsError
 from sparkdms.explain import explain
 from sparkdms.load.read import read_table
 from sparkdms.load.transform import to_target
@@ -67,8 +68,9 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         ctx.target.abort(tp, settings, ctx.load_id)
         stats.finish(0, explain(err, ctx.task.secrets))
         print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
+        # STOP_TASK, or an error whose own policy stops the task (DataTruncationErrorPolicy)
         if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK" or \
-                getattr(err, "stop_task", False):  # e.g. DataTruncationErrorPolicy STOP_TASK
+                (isinstance(err, SparkDmsError) and err.stop_task):
             ctx.stop.set()
 
 

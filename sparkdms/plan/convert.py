@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
+from sparkdms.connectors.base import Target
 from sparkdms.plan import Plan, TablePlan
 from sparkdms.plan.typemap import dialect
 from sparkdms.plan.typemap.fidelity import changes
@@ -23,10 +25,10 @@ def _comment(text: str) -> str:
     return "\n".join(f"-- {line}" for line in text.splitlines())
 
 
-def _type_notes(tp: TablePlan, target: Any) -> list[str]:
-    if getattr(tp.source, "engine", "") and _family(tp.source.engine) == getattr(target, "family",
-                                                                                 ""):
-        return []
+def _type_notes(tp: TablePlan, target: Target) -> list[str]:
+    family = dialect(tp.source.engine).family if tp.source.engine else ""
+    if family and family == target.dialect.family:
+        return []  # same family: native types are kept
     tdialect = dialect(target.engine)
     out = []
     for c in tp.columns:
@@ -39,21 +41,15 @@ def _type_notes(tp: TablePlan, target: Any) -> list[str]:
     return out
 
 
-def _family(engine: str) -> str:
-    return {"mariadb": "mysql", "redshift": "postgres"}.get(engine, engine)
-
-
 def _statements(sqls: Iterable[str]) -> list[str]:
     return [sql.rstrip().rstrip(";") + ";" for sql in sqls]
 
 
-def table_ddl(plan: Plan, target: Any) -> list[str]:
+def table_ddl(plan: Plan, target: Target) -> list[str]:
     out: list[str] = []
     schemas = dict.fromkeys(tp.target_schema for tp in plan.tables if tp.target_schema)
-    ensure = getattr(target, "ensure_schema_sql", None)
-    if ensure is not None:
-        for schema in schemas:
-            out += _statements(ensure(schema))
+    for schema in schemas:
+        out += _statements(target.ensure_schema_sql(schema))
     for tp in plan.tables:
         out.append("")
         out.append(_comment(f"{tp.source_label} -> {tp.target_label}"))
@@ -63,17 +59,13 @@ def table_ddl(plan: Plan, target: Any) -> list[str]:
     return out
 
 
-def object_ddl(plan: Plan, target: Any, settings: Any) -> list[str]:
-    from sparkdms.connectors.sql.objects import SQL_BY_FAMILY, STAGES, object_statements
-
-    if getattr(target, "family", "") not in SQL_BY_FAMILY:
+def object_ddl(plan: Plan, target: Target, settings: Any) -> list[str]:
+    if not target.capabilities.creates_objects_after_load:
         return []
     out: list[str] = []
-    stmts = object_statements(target, plan.tables, settings)
-    for stage in STAGES:
-        group = [s for s in stmts if s.stage == stage]
-        if not group:
-            continue
+    # planned_objects comes in the order of its stages
+    for stage, group in groupby(target.planned_objects(plan.tables, settings),
+                                key=lambda st: st.stage):
         out += ["", _comment(f"{stage} (after the load)")]
         for st in group:
             if st.sql:
@@ -83,7 +75,7 @@ def object_ddl(plan: Plan, target: Any, settings: Any) -> list[str]:
     return out
 
 
-def render(plan: Plan, target: Any, settings: Any, task_name: str) -> str:
+def render(plan: Plan, target: Target, settings: Any, task_name: str) -> str:
     head = _comment(f"sparkdms convert: target DDL for task {task_name} "
                     f"({plan.source_engine} -> {plan.target_engine}), "
                     f"{datetime.now(UTC).isoformat(timespec='seconds')}\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,14 @@ import yaml
 
 from sparkdms.errors import TaskConfigError
 from sparkdms.registry import canonical_engine, engine_names
-from sparkdms.task.secrets import Secret, resolve_refs
+from sparkdms.task.secrets import (
+    Secret,
+    hide_options,
+    mask_url,
+    option_secrets,
+    resolve_refs,
+    url_secrets,
+)
 from sparkdms.task.settings import Settings
 
 MIGRATION_TYPES = {"full-load": True, "cdc": False, "full-load-and-cdc": False}
@@ -43,10 +50,19 @@ class Endpoint:
 
     @property
     def secrets(self) -> list[Secret]:
-        return [self.password] if self.password else []
+        """Every secret of the endpoint: the password, secret options, passwords written in
+        the connection string. Messages are redacted of all of them."""
+        return [*([self.password] if self.password else []), *option_secrets(self.options),
+                *url_secrets(self.url)]
+
+    def __repr__(self) -> str:  # the connection string may hold a password
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["url"] = mask_url(self.url) if self.url else None
+        return f"Endpoint({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def describe(self) -> str:
-        where = self.path or self.url or f"{self.host}:{self.port}/{self.database}"
+        where = self.path or (mask_url(self.url) if self.url else None) or \
+            f"{self.host}:{self.port}/{self.database}"
         return f"{self.engine} at {where}"
 
 
@@ -109,15 +125,22 @@ def parse_endpoint(doc: Any, role: str, base_dir: Path) -> Endpoint:
     path = values.get("path")
     if path and not ("://" in str(path) or Path(str(path)).is_absolute()):
         path = str((base_dir / str(path)).resolve())
+    from sparkdms.registry import connector_class
+
+    engine_class = connector_class(engine)
+    for key in options:
+        if key not in engine_class.endpoint_options:
+            known = ", ".join(engine_class.endpoint_options) or "none"
+            raise TaskConfigError(f"{role}.options.{key}",
+                                  f"unknown option for {engine}; known: {known}")
     endpoint = Endpoint(
         role=role, engine=engine, url=values.get("url"), host=values.get("host"), port=port,
         database=values.get("database"), user=values.get("user"),
         password=Secret(str(password)) if password is not None else None,
-        path=path, schema=values.get("schema"), options=dict(options),
+        path=path, schema=values.get("schema"),
+        options=hide_options(options, engine_class.secret_options),
     )
-    from sparkdms.registry import check_endpoint
-
-    check_endpoint(endpoint)
+    engine_class.check_endpoint(endpoint)  # the engine validates its own options
     return endpoint
 
 

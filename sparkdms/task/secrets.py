@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sparkdms.errors import TaskConfigError
 
@@ -67,3 +69,51 @@ def redact(text: str, secrets: list[Secret]) -> str:
         if raw:
             text = text.replace(raw, "****")
     return text
+
+
+# option keys whose values are secrets whatever the engine declares
+SECRET_WORDS = re.compile(r"password|passwd|secret|token|private[_-]?key|access[_-]?key|"
+                          r"credential", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(//[^/:@?#\s]*:)([^@/?#\s]+)(@)")
+_URL_PARAM = re.compile(r"([?&;](?:password|passwd|secret|token|sslpassword)=)([^&;#\s]+)",
+                        re.IGNORECASE)
+
+
+def url_secrets(url: str | None) -> list[Secret]:
+    """Passwords written inside a connection string (``user:pw@host``, ``?password=pw``)."""
+    if not url:
+        return []
+    found = [m.group(2) for m in _URL_USERINFO.finditer(url)]
+    found += [m.group(2) for m in _URL_PARAM.finditer(url)]
+    return [Secret(v) for v in found]
+
+
+def mask_url(url: str) -> str:
+    """A connection string as it may be printed: passwords replaced by ****."""
+    return _URL_PARAM.sub(r"\1****", _URL_USERINFO.sub(r"\1****\3", url))
+
+
+def hide_options(options: Mapping[str, Any], declared: tuple[str, ...],
+                 prefix: str = "") -> dict[str, Any]:
+    """Endpoint options with secret values wrapped in ``Secret``: the dotted names an engine
+    declares (``jdbc.password``) and any key that names a secret (password, token, ...)."""
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out[key] = hide_options(value, declared, f"{name}.")
+        elif isinstance(value, str) and (name in declared or SECRET_WORDS.search(str(key))):
+            out[key] = Secret(value)
+        else:
+            out[key] = value
+    return out
+
+
+def option_secrets(options: Mapping[str, Any]) -> list[Secret]:
+    out: list[Secret] = []
+    for value in options.values():
+        if isinstance(value, Secret):
+            out.append(value)
+        elif isinstance(value, Mapping):
+            out += option_secrets(value)
+    return out

@@ -66,7 +66,7 @@ SETTINGS: dict[str, Setting] = {
     # sparkdms's own knobs
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
-    # target objects after the load (connectors/sql/objects.py); PKs follow
+    # target objects after the load (connectors/sql/objects/); PKs follow
     # FullLoadSettings.CreatePkAfterFullLoad as in AWS DMS
     "Sparkdms.CreateSecondaryIndexes": Setting(bool, True),  # indexes and unique constraints
     "Sparkdms.CreateForeignKeys": Setting(bool, True),

@@ -1,7 +1,9 @@
-"""Canonical text of a value, rendered as SQL on PostgreSQL, MariaDB/MySQL and Spark.
+"""Canonical text of a value, rendered as SQL: the neutral renderer every engine's SQL
+renderer builds on (an engine that checksums in its own SQL ships a subclass, see
+``SqlValidation`` in ``connectors/base.py``), and the Spark renderer.
 
-For each comparison family (see ``columns.FAMILY``) every dialect renders a value to
-the same text when a correct migration kept it equal:
+For each value kind (see ``columns.VALUE_KINDS``) every renderer renders a value to the
+same text when a correct migration kept it equal:
 
   int     decimal digits                          42, -7, 18446744073709551615
   dec     plain decimal, trailing zeros trimmed   12.5, -0.01, 0, 123456789.000000001
@@ -13,7 +15,8 @@ the same text when a correct migration kept it equal:
   date    YYYY-MM-DD
   ts      YYYY-MM-DD HH:MM:SS.ffffff in UTC, cut to the fewer fractional digits of the two sides
   time    HH:MM:SS.ffffff, cut likewise
-  json    PostgreSQL: jsonb text; MariaDB: the stored text; Spark: keys sorted (variant)
+  json    the engine's own text (PostgreSQL: jsonb text; MariaDB: the stored text);
+          Spark: keys sorted (variant)
   uuid    lowercase text
   bit     binary digits without leading zeros
 
@@ -21,7 +24,7 @@ NULL is NULL. A row's text joins every column as ``<len>:<text>`` (strings) or
 ``<text>`` (the rest) with ``|``, NULL as ``#``, so no two different rows join to the same
 text; its checksum is the first 60 bits of md5(row text), summed per key range.
 
-Renderers return None when a side's physical type is not one they know for that family:
+Renderers return None when a side's physical type is not one they know for that kind:
 that side is then compared through Spark (where the plan's own conversion applies).
 """
 
@@ -31,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sparkdms.types import INTEGER_KINDS, LType
-from sparkdms.validate.columns import STRING_FAMILIES, ColumnSpec
+from sparkdms.validate.columns import STRING_KINDS, ColumnSpec
 
 INT_KINDS = (*INTEGER_KINDS, "year")
 TEXT_KINDS = ("char", "varchar", "text", "enum", "set", "xml", "inet", "interval", "array", "json",
@@ -39,6 +42,8 @@ TEXT_KINDS = ("char", "varchar", "text", "enum", "set", "xml", "inet", "interval
 BIN_KINDS = ("binary", "varbinary", "blob", "geometry")
 BIN_INLINE = 32  # bytes shown as hex; longer values are rendered as md5 + length
 NULL_MARK = "#"
+# (spec, column reference, physical type, side) -> SQL of the canonical text, or None
+KindRenderer = Callable[[ColumnSpec, str, LType, str], "str | None"]
 
 
 def frac_len(base: int, digits: int | None) -> int | None:
@@ -48,8 +53,9 @@ def frac_len(base: int, digits: int | None) -> int | None:
     return base + (digits + 1 if digits else 0)
 
 
-class Dialect:
-    """SQL building blocks of one engine; the family renderers below use only these."""
+class Renderer:
+    """SQL building blocks of one engine; the value-kind renderers below use only these.
+    An engine overrides the primitives and the ``r_<kind>`` renderers its SQL needs."""
 
     name = ""
 
@@ -73,7 +79,7 @@ class Dialect:
         return f"rtrim({expr})"
 
     def string(self, expr: str) -> str:
-        """A column of a string family as comparable text."""
+        """A column of a string kind as comparable text."""
         return self.text(expr)
 
     def hash60(self, text: str) -> str:
@@ -91,15 +97,21 @@ class Dialect:
     def bigint_text(self, expr: str) -> str:
         raise NotImplementedError
 
-    # -- family renderers (shared) ---------------------------------------------------------
+    # -- value-kind renderers (shared) -----------------------------------------------------
+    def kinds(self) -> dict[str, KindRenderer]:
+        return {"int": self.r_int, "dec": self.r_dec, "float": self.r_float, "bool": self.r_bool,
+                "char": self.r_char, "str": self.r_str, "bit": self.r_bit, "bin": self.r_bin,
+                "date": self.r_date, "time": self.r_time, "ts": self.r_ts, "json": self.r_json,
+                "uuid": self.r_uuid}
+
     def render(self, spec: ColumnSpec, ref: str, phys: LType | None, side: str) -> str | None:
         if phys is None:
             return None
-        renderer = getattr(self, f"r_{spec.family}", None)
+        renderer = self.kinds().get(spec.value_kind)
         value = renderer(spec, ref, phys, side) if renderer else None
         if value is None:
             return None
-        if spec.family in STRING_FAMILIES:
+        if spec.value_kind in STRING_KINDS:
             if spec.trim:
                 value = self.rtrim(value)
             if spec.empty_is_null:
@@ -160,13 +172,32 @@ class Dialect:
         trimmed = f"TRIM(LEADING '0' FROM {self.text(ref)})"
         return f"CASE WHEN {ref} IS NULL THEN NULL ELSE COALESCE(NULLIF({trimmed}, ''), '0') END"
 
+    # an engine without a rendering of these kinds compares them through Spark
+    def r_dec(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
+    def r_bin(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
+    def r_date(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
+    def r_ts(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
+    def r_time(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
+    def r_json(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
+        return None
+
     def cut(self, value: str, base: int, digits: int | None) -> str:
         n = frac_len(base, digits)
         return value if n is None else self.left(value, n)
 
     # -- row text and checksum -------------------------------------------------------------
     def part(self, spec: ColumnSpec, value: str) -> str:
-        if spec.family in STRING_FAMILIES:
+        if spec.value_kind in STRING_KINDS:
             value = self.concat([self.text(self.length(value)), "':'", value])
         return f"COALESCE({value}, '{NULL_MARK}')"
 
@@ -179,156 +210,7 @@ class Dialect:
         return self.concat(joined) if len(joined) > 1 else joined[0]
 
 
-class PostgresDialect(Dialect):
-    name = "postgres"
-
-    def text(self, expr: str) -> str:
-        return f"CAST({expr} AS text)"
-
-    def length(self, expr: str) -> str:
-        return f"length({expr})"
-
-    def concat(self, parts: list[str]) -> str:
-        return "(" + " || ".join(parts) + ")"
-
-    def rtrim(self, expr: str) -> str:
-        return f"rtrim({expr}, ' ')"
-
-    def hash60(self, text: str) -> str:
-        return f"CAST(CAST('x' || substr(md5({text}), 1, 15) AS bit(60)) AS bigint)"
-
-    def fast_hash(self, text: str) -> str:
-        """64-bit hash for PostgreSQL on both sides: about twice as fast as md5, and stable
-        across versions (hash partitioning relies on it)."""
-        return f"hashtextextended({text}, 0)"
-
-    def intdiv(self, a: str, b: str) -> str:
-        return f"({a} / {b})"
-
-    def float_parts(self, ref: str) -> tuple[str, str, str, list[tuple[str, str]]]:
-        x = f"CAST({ref} AS float8)"
-        return x, "log", "power", [(f"{x} = 'NaN'", "NaN"), (f"{x} = 'Infinity'", "Inf"),
-                                   (f"{x} = '-Infinity'", "-Inf")]
-
-    def bigint_text(self, expr: str) -> str:
-        return f"CAST(CAST({expr} AS bigint) AS text)"
-
-    def r_dec(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind in INT_KINDS:
-            return self.text(ref)
-        if phys.kind not in ("decimal", "money", *TEXT_KINDS):
-            return None
-        value = f"CAST({ref} AS numeric)"
-        if side == "source" and spec.scale is not None:
-            value = f"round({value}, {spec.scale})"
-        return self.text(f"trim_scale({value})")
-
-    def r_bin(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind not in BIN_KINDS:
-            return None
-        return (f"CASE WHEN octet_length({ref}) > {BIN_INLINE} THEN 'md5:' || md5({ref}) || ':' "
-                f"|| CAST(octet_length({ref}) AS text) ELSE encode({ref}, 'hex') END")
-
-    def r_date(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        return f"to_char({ref}, 'YYYY-MM-DD')" if phys.kind == "date" else None
-
-    def r_ts(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind not in ("timestamp", "timestamptz"):
-            return None
-        return self.cut(f"to_char({ref}, 'YYYY-MM-DD HH24:MI:SS.US')", 19, spec.digits)
-
-    def r_time(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind != "time":
-            return None
-        return self.cut(f"to_char(DATE '2000-01-01' + {ref}, 'HH24:MI:SS.US')", 8, spec.digits)
-
-    def r_json(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        return self.text(ref) if phys.kind in TEXT_KINDS else None
-
-    def r_uuid(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        return self.text(ref) if phys.kind == "uuid" else super().r_uuid(spec, ref, phys, side)
-
-
-class MySQLDialect(Dialect):
-    name = "mysql"
-    int_type = "SIGNED"
-
-    def text(self, expr: str) -> str:
-        return f"CAST({expr} AS CHAR)"
-
-    def string(self, expr: str) -> str:
-        # one charset and a binary collation, so CONCAT never meets a collation conflict
-        return f"CONVERT({expr} USING utf8mb4) COLLATE utf8mb4_bin"
-
-    def length(self, expr: str) -> str:
-        return f"CHAR_LENGTH({expr})"
-
-    def concat(self, parts: list[str]) -> str:
-        return f"CONCAT({', '.join(parts)})"
-
-    def rtrim(self, expr: str) -> str:
-        return f"TRIM(TRAILING ' ' FROM {expr})"
-
-    def hash60(self, text: str) -> str:
-        return f"CAST(CONV(SUBSTR(MD5({text}), 1, 15), 16, 10) AS UNSIGNED)"
-
-    def intdiv(self, a: str, b: str) -> str:
-        return f"({a} DIV {b})"
-
-    def float_parts(self, ref: str) -> tuple[str, str, str, list[tuple[str, str]]]:
-        return f"({ref} + 0e0)", "LOG10", "POWER", []  # no NaN or infinity in MariaDB/MySQL
-
-    def bigint_text(self, expr: str) -> str:
-        return f"CAST(CAST({expr} AS SIGNED) AS CHAR)"
-
-    def r_int(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind == "boolean":  # tinyint(1): the number as stored
-            return self.text(ref)
-        return super().r_int(spec, ref, phys, side)
-
-    def r_dec(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind in INT_KINDS:
-            return self.text(ref)
-        if phys.kind in TEXT_KINDS and spec.scale is None:
-            return self.strip_zeros(self.string(ref))
-        if phys.kind != "decimal":
-            return None
-        value = ref if side != "source" or spec.scale is None else f"ROUND({ref}, {spec.scale})"
-        return self.strip_zeros(self.text(value))
-
-    @staticmethod
-    def strip_zeros(s: str) -> str:
-        return f"IF(LOCATE('.', {s}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {s})), {s})"
-
-    def r_bit(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind == "bit":
-            return f"BIN({ref} + 0)"
-        return super().r_bit(spec, ref, phys, side)
-
-    def r_bin(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind not in BIN_KINDS:
-            return None
-        return (f"CASE WHEN LENGTH({ref}) > {BIN_INLINE} THEN CONCAT('md5:', MD5({ref}), ':', "
-                f"LENGTH({ref})) ELSE LOWER(HEX({ref})) END")
-
-    def r_date(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        return f"DATE_FORMAT({ref}, '%Y-%m-%d')" if phys.kind == "date" else None
-
-    def r_ts(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind not in ("timestamp", "timestamptz"):
-            return None
-        return self.cut(f"DATE_FORMAT({ref}, '%Y-%m-%d %H:%i:%s.%f')", 19, spec.digits)
-
-    def r_time(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        if phys.kind != "time":
-            return None
-        return self.cut(f"TIME_FORMAT({ref}, '%H:%i:%s.%f')", 8, spec.digits)
-
-    def r_json(self, spec: ColumnSpec, ref: str, phys: LType, side: str) -> str | None:
-        return self.string(ref) if phys.kind in TEXT_KINDS else None
-
-
-class SparkDialect(Dialect):
+class SparkRenderer(Renderer):
     """Spark SQL over a DataFrame whose column types are given as logical types
     (see ``spark_ltype``)."""
 
@@ -404,16 +286,6 @@ class SparkDialect(Dialect):
 
     def row_text(self, parts: list[str]) -> str:
         return f"concat_ws('|', {', '.join(parts)})"
-
-
-DIALECTS: dict[str, type[Dialect]] = {"postgres": PostgresDialect, "mysql": MySQLDialect}
-
-
-def sql_dialect(connector: Any) -> Dialect | None:
-    """The SQL dialect of a connector whose database can compute checksums, else None."""
-    family = getattr(connector, "family", "")
-    cls = DIALECTS.get(family)
-    return cls(connector.quote) if cls is not None else None
 
 
 def spark_ltype(dtype: Any) -> LType:

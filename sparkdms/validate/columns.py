@@ -1,9 +1,10 @@
-"""What is compared, column by column: the comparison family of each target column
-and the physical type it has on each side.
+"""What is compared, column by column: the value kind of each target column and the
+physical type it has on each side.
 
-A *family* decides the canonical text both sides render (see ``canon``): values that a
-correct migration keeps equal render to identical text on PostgreSQL, MariaDB and
-Spark, so a checksum of that text can be computed inside each database.
+A *value kind* (int, dec, float, str, ts, json, ...) decides the canonical text both sides
+render (see ``canon``): values that a correct migration keeps equal render to identical
+text in every engine's SQL and in Spark, so a checksum of that text can be computed inside
+each database.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sparkdms.catalog import Table
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import INTEGER_KINDS, LOB_KINDS, LType
 
-# logical kind -> comparison family
-FAMILY: dict[str, str] = {
+# logical kind -> value kind (what the canonical text of a value is)
+VALUE_KINDS: dict[str, str] = {
     **dict.fromkeys((*INTEGER_KINDS, "year"), "int"),
     "decimal": "dec", "money": "dec",
     "float32": "float", "float64": "float",
@@ -29,7 +30,7 @@ FAMILY: dict[str, str] = {
     "json": "json", "document": "json",
     "uuid": "uuid",
 }
-STRING_FAMILIES = ("str", "char", "json", "uuid")
+STRING_KINDS = ("str", "char", "json", "uuid")
 # significant decimal digits two floats must share to compare equal (documented tolerance)
 FLOAT_DIGITS = {"float32": 7, "float64": 15}
 MAX_FRACTION = 6  # microseconds
@@ -43,7 +44,7 @@ class ColumnSpec:
     (None when the value is computed by a Spark expression of the plan)."""
 
     name: str
-    family: str
+    value_kind: str
     source: str | None
     source_type: LType | None
     target_type: LType | None
@@ -77,14 +78,14 @@ class TableColumns:
         raise KeyError(name)
 
 
-def family_of(col: ColumnPlan, target: LType | None) -> str:
+def value_kind_of(col: ColumnPlan, target: LType | None) -> str:
     kinds = {col.ltype.kind, target.kind if target else col.ltype.kind}
     if col.source is not None:
         kinds.add(col.source.ltype.kind)
-    family = FAMILY.get(col.ltype.kind, "str")
-    if family in ("str", "char") and "char" in kinds:
+    kind = VALUE_KINDS.get(col.ltype.kind, "str")
+    if kind in ("str", "char") and "char" in kinds:
         return "char"
-    return family
+    return kind
 
 
 def precision(t: LType | None) -> int:
@@ -93,10 +94,10 @@ def precision(t: LType | None) -> int:
     return min(t.precision, MAX_FRACTION)
 
 
-def digits_of(family: str, types: list[LType | None]) -> int | None:
-    if family == "float":
+def digits_of(value_kind: str, types: list[LType | None]) -> int | None:
+    if value_kind == "float":
         return min(FLOAT_DIGITS.get(t.kind, 15) for t in types if t is not None)
-    if family in ("ts", "time"):
+    if value_kind in ("ts", "time"):
         return min(precision(t) for t in types if t is not None)
     return None
 
@@ -113,16 +114,16 @@ def round_scale(col: ColumnPlan, target: LType | None) -> int | None:
 
 
 def column_spec(col: ColumnPlan, target: LType | None, options: Options) -> ColumnSpec:
-    family = family_of(col, target)
+    kind = value_kind_of(col, target)
     src = col.source.ltype if col.source is not None else None
     return ColumnSpec(
-        name=col.target_name, family=family,
+        name=col.target_name, value_kind=kind,
         source=col.source.name if col.source is not None and col.expression is None else None,
         source_type=src, target_type=target, planned=col.ltype, expression=col.expression,
-        digits=digits_of(family, [src, target, col.ltype]),
+        digits=digits_of(kind, [src, target, col.ltype]),
         scale=round_scale(col, target),
-        trim=family == "char" or (options.handle_collation_diff and family == "str"),
-        empty_is_null=options.empty_is_null and family in STRING_FAMILIES)
+        trim=kind == "char" or (options.handle_collation_diff and kind == "str"),
+        empty_is_null=options.empty_is_null and kind in STRING_KINDS)
 
 
 def choose_key(plan: TablePlan) -> tuple[list[str], str]:

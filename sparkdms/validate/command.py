@@ -9,13 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sparkdms.report import Report
-from sparkdms.validate.runner import (
-    NOT_ENABLED,
-    Validator,
-    print_validation_summary,
-    validate_only,
-    validation_failed,
-)
+from sparkdms.validate.results import NOT_ENABLED, validation_failed
+from sparkdms.validate.runner import Validator, validate_only
+from sparkdms.validate.summary import print_validation_summary
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -29,15 +25,14 @@ def failures_file(args: argparse.Namespace, task_name: str) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace, prep: Any = None) -> int:
-    from sparkdms.app import prepare, start_spark
-    from sparkdms.cli import _conf_pairs
+    from sparkdms.app import conf_pairs, prepare, start_spark
 
     prep = prep or prepare(args.task)
     print(f"Validating task {prep.task.name}: {len(prep.plan.tables)} tables, "
           f"{prep.task.source.describe()} against {prep.task.target.describe()}", flush=True)
 
     def spark() -> Any:  # started only when a side or great-expectations needs it
-        return start_spark(prep, getattr(args, "master", None), _conf_pairs(getattr(args, "conf", [])))
+        return start_spark(prep, getattr(args, "master", None), conf_pairs(getattr(args, "conf", [])))
 
     report = validate_only(prep, spark, sys.stdout, failures_file(args, prep.task.name),
                            getattr(args, "out", None))

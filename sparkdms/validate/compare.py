@@ -154,9 +154,9 @@ class Comparison:
         if a is None or b is None:  # changed between the passes: report what is known
             self.add(RECORD_DIFF, key, {"note": "row changed while it was being validated"}, a or b)
             return
-        details = {s.name: describe(s.family, x, y, s.digits)
+        details = {s.name: describe(s.value_kind, x, y, s.digits)
                    for s, x, y in zip(self.specs, a, b, strict=True)
-                   if not same(s.family, x, y, s.digits)}
+                   if not same(s.value_kind, x, y, s.digits)}
         if dup:
             details["duplicate_key"] = dup
         if details:
@@ -186,7 +186,7 @@ class Comparison:
     def row(self, values: list | None) -> dict[str, Any] | None:
         if values is None:
             return None
-        return {s.name: show(s.family, v, s.digits) for s, v in zip(self.specs, values, strict=True)}
+        return {s.name: show(s.value_kind, v, s.digits) for s, v in zip(self.specs, values, strict=True)}
 
     def key_of(self, key: str, values: list | None) -> dict[str, Any]:
         if self.mode == "range":

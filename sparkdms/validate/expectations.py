@@ -1,7 +1,9 @@
 """great-expectations on the target: one expectation suite per target table, generated
 from the source catalog and the plan (row count equals the source's, key unique and not
-null, NOT NULL columns without nulls, the planned column set and types), run on the
-target through a Spark DataFrame; Data Docs HTML when a directory is given."""
+null, NOT NULL columns without nulls, the planned column set and types), run in the target
+database when its engine gives a SQLAlchemy URL, else on a Spark DataFrame of the target;
+Data Docs HTML when a directory is given. It runs in the background while the checksums
+are computed (``Background``)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,17 @@ import logging
 import os
 import re
 import threading
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sparkdms.plan import TablePlan
 from sparkdms.types import spark_type
+
+if TYPE_CHECKING:
+    from sparkdms.connectors.base import ExpectationsSql, Target
 
 _LOCK = threading.Lock()  # a great-expectations context is not thread-safe
 SITE = "sparkdms"
@@ -44,82 +51,26 @@ def expectations(plan: TablePlan, source_rows: int, key: list[str],
     return out
 
 
-SQLALCHEMY = {"postgres": ("postgresql+psycopg", "sqlalchemy.dialects.postgresql.base"),
-              "mysql": ("mysql+pymysql", "sqlalchemy.dialects.mysql.base")}
-
-
-# what an engine's catalog reports where it differs from the DDL it was given
-REFLECTS_AS = {("mariadb", "json"): "LONGTEXT"}  # MariaDB's JSON is LONGTEXT with a check
-
-
-def sql_source(target: Any) -> tuple[str, str] | None:
-    """(SQLAlchemy URL, dialect module) of a relational target great-expectations can query,
-    or None (no SQLAlchemy, an endpoint given as a JDBC URL, an engine without a dialect)."""
-    family = getattr(target, "family", "")
-    e = getattr(target, "endpoint", None)
-    if family not in SQLALCHEMY or e is None or e.url or not e.host:
-        return None
-    try:
-        from sqlalchemy.engine import URL
-    except ImportError:
-        return None
-    driver, module = SQLALCHEMY[family]
-    url = URL.create(driver, username=e.user, password=e.password.reveal() if e.password else None,
-                     host=e.host, port=e.port or target.default_port, database=e.database)
-    return url.render_as_string(hide_password=False), module
-
-
-def sql_types(plan: TablePlan, module: str, engine: str = "") -> dict[str, str]:
-    """The type each target column reflects as in SQLAlchemy when created as planned: the
-    rendered type on PostgreSQL (great-expectations compares text there), the class name
-    elsewhere (it compares classes)."""
-    import importlib
-
-    mod = importlib.import_module(module)
+def sql_types(plan: TablePlan, sql: ExpectationsSql) -> dict[str, str]:
+    """The type each target column reflects as when created as planned, as the target's
+    engine says great-expectations sees it (columns it does not know are not checked)."""
     out = {}
     for col in plan.columns:
-        made = reflected(mod, col.target_type)
-        alias = REFLECTS_AS.get((engine, col.target_type.lower()))
-        if alias:
-            out[col.target_name] = alias
-        elif made is not None:
-            out[col.target_name] = (str(made.compile(dialect=mod.dialect()))
-                                    if module.endswith("postgresql.base") else type(made).__name__)
+        reflected = sql.reflected_type(col.target_type)
+        if reflected is not None:
+            out[col.target_name] = reflected
     return out
 
 
-def reflected(mod: Any, native: str) -> Any:
-    from sparkdms.types import parse_native
-
-    parsed = parse_native(native.lower())
-    cls = mod.ischema_names.get(native.lower()) or mod.ischema_names.get(parsed.name)
-    if cls is None:
-        return None
-    args = [int(a) for a in parsed.args if a.strip().isdigit()]
-    if cls.__name__ in ("TIMESTAMP", "TIME") and module_is_pg(mod):
-        tz = "with time zone" in parsed.suffix or parsed.name.endswith("tz")
-        return cls(timezone=tz, precision=args[0] if args else None)
-    try:
-        return cls(*args)
-    except TypeError:
-        return cls()
-
-
-def module_is_pg(mod: Any) -> bool:
-    return mod.__name__.endswith("postgresql.base")
-
-
-def planned_types(plan: TablePlan, target: Any) -> dict[str, str]:
+def planned_types(plan: TablePlan, target: Target) -> dict[str, str]:
     """Spark type (class name) each target column has when created as planned: the planned
     native DDL type read back through the target's type table."""
     out = {}
     for col in plan.columns:
-        ltype = col.ltype
-        if hasattr(target, "to_logical"):
-            try:
-                ltype = target.to_logical(col.target_type, plan.target_label, col.target_name)
-            except Exception:  # a type the target's table does not read back: use the plan's
-                ltype = col.ltype
+        try:
+            ltype = target.to_logical(col.target_type, plan.target_label, col.target_name)
+        except Exception:  # a type the target's table does not read back: use the plan's
+            ltype = col.ltype
         out[col.target_name] = type(spark_type(ltype)).__name__
     return out
 
@@ -164,22 +115,23 @@ class Expectations:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
         return self.context
 
-    def run(self, plan: TablePlan, source_rows: int, key: list[str], target: Any,
-            frame: Any) -> dict[str, Any]:
-        """Run the suite in the target database when it has a SQLAlchemy dialect (the checks
-        become SQL there), else on the target's Spark DataFrame (``frame()``)."""
+    def run(self, plan: TablePlan, source_rows: int, key: list[str], target: Target,
+            frame: Callable[[], Any]) -> dict[str, Any]:
+        """Run the suite in the target database when its engine gives a SQLAlchemy URL
+        (``Target.expectations_sql``: the checks become SQL there), else on the target's
+        Spark DataFrame (``frame()``)."""
         import great_expectations as gx
 
-        sql = sql_source(target)
+        sql = target.expectations_sql()
         with _LOCK:
             ctx = self.start()
             self.count += 1
             name = safe_name(f"{self.task_name}.{plan.target_label}.{self.count}")
             if sql is not None:
-                url, module = sql
-                types = sql_types(plan, module, getattr(target, "engine", ""))
+                types = sql_types(plan, sql)
                 if "sql" not in self.sources:  # one connection pool for the task's tables
-                    self.sources["sql"] = ctx.data_sources.add_sql("target", connection_string=url)
+                    self.sources["sql"] = ctx.data_sources.add_sql("target",
+                                                                   connection_string=sql.url)
                 asset = self.sources["sql"].add_table_asset(
                     name, table_name=plan.target_name, schema_name=plan.target_schema or None)
                 batch = asset.add_batch_definition_whole_table("whole table")
@@ -229,3 +181,41 @@ def describe(r: Any) -> str:
         sample = (res.get("partial_unexpected_list") or [])[:3]
         return f"{text}: {res['unexpected_count']} unexpected, e.g. {sample}"
     return f"{text}: observed {res.get('observed_value')}"
+
+
+class Background:
+    """The great-expectations suite, started as soon as the source's row count is known, so
+    it runs on the target while the checksums are computed."""
+
+    def __init__(self, gx: Expectations | None, plan: TablePlan, key: list[str], target: Target,
+                 frame: Callable[[], Any]) -> None:
+        self.gx, self.plan, self.key, self.target, self.frame = gx, plan, key, target, frame
+        self.thread: threading.Thread | None = None
+        self.outcome: dict[str, Any] | None = None
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+
+    def start(self, source_rows: int, target_rows: int = 0) -> None:
+        if self.gx is None or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self.run, args=(source_rows,), daemon=True,
+                                       name="sdms-expectations")
+        self.thread.start()
+
+    def run(self, source_rows: int) -> None:
+        began = time.monotonic()
+        try:
+            assert self.gx is not None
+            self.outcome = self.gx.run(self.plan, source_rows, self.key, self.target, self.frame)
+        except BaseException as err:  # re-raised in the table's thread by result()
+            self.error = err
+        self.seconds = round(time.monotonic() - began, 3)
+
+    def result(self, source_rows: int) -> dict[str, Any] | None:
+        if self.thread is None:  # the comparison never counted (no key bounds): run it now
+            self.start(source_rows)
+        assert self.thread is not None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.outcome

@@ -1,18 +1,22 @@
 """The two sides of a comparison. A side answers four questions about its rows, each
 restricted by a filter: how many, checksums per bucket, (key, checksum) per row, and the
-canonical values of given keys. ``SqlSide`` asks the database (only small aggregates cross
-the wire); ``SparkSide`` computes the same canonical text on a DataFrame (engines without
-md5 in SQL, lakes, and sources whose plan computes values in Spark)."""
+canonical values of given keys. ``SqlSide`` asks the database through the engine's
+``SqlValidation`` (only small aggregates cross the wire); ``SparkSide`` computes the same
+canonical text on a DataFrame (engines without md5 in SQL, lakes, and sources whose plan
+computes values in Spark)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sparkdms.validate.buckets import Bucketing, Filter, Hashes, RangeFilter, Ranges
-from sparkdms.validate.canon import Dialect, SparkDialect
+from sparkdms.validate.canon import Renderer, SparkRenderer
 from sparkdms.validate.columns import ColumnSpec
+
+if TYPE_CHECKING:
+    from sparkdms.connectors.base import SqlValidation
 
 Aggregates = dict[int, tuple[int, int]]  # bucket -> (rows, sum of row checksums)
 MODES = ("range", "hash", "rows")  # integer key ranges, key hashes, whole-row hashes (no key)
@@ -29,7 +33,7 @@ class Rendered:
     key_number: str | None
 
 
-def render(dialect: Dialect, specs: list[ColumnSpec], values: list[str], key: list[str],
+def render(dialect: Renderer, specs: list[ColumnSpec], values: list[str], key: list[str],
            mode: str, key_ref: str | None, fast: bool = False) -> Rendered:
     """``fast``: both sides are the same engine, which has a cheaper hash than md5."""
     parts = [dialect.part(s, v) for s, v in zip(specs, values, strict=True)]
@@ -72,12 +76,11 @@ class Side(ABC):
 class SqlSide(Side):
     method = "sql"
 
-    def __init__(self, role: str, connector: Any, dialect: Dialect, table: str,
-                 conditions: list[str], rendered: Rendered) -> None:
-        self.role, self.connector, self.d, self.table = role, connector, dialect, table
+    def __init__(self, role: str, sql: SqlValidation, table: str, conditions: list[str],
+                 rendered: Rendered) -> None:
+        self.role, self.sql, self.d, self.table = role, sql, sql.renderer, table
         self.conditions = [f"({c})" for c in conditions]
         self.r = rendered
-        self.P = getattr(connector, "P", "%s")
 
     # -- SQL ---------------------------------------------------------------------------
     def where(self, extra: list[str] | None = None) -> str:
@@ -88,7 +91,7 @@ class SqlSide(Side):
         if where is None:
             return []
         if isinstance(where, RangeFilter):
-            k, lit = self.r.key_number, self.connector.literal
+            k, lit = self.r.key_number, self.sql.literal
             (a, z), ids = where.span, ", ".join(str(int(b)) for b in where.buckets)
             bucket = self.d.intdiv(f"({k} - {lit(where.lo)})", lit(where.width))
             return [f"{k} BETWEEN {lit(a)} AND {lit(z)}",
@@ -98,18 +101,21 @@ class SqlSide(Side):
 
     def bucket_sql(self, bucketing: Bucketing) -> str:
         if isinstance(bucketing, Ranges):
-            lit = self.connector.literal
+            lit = self.sql.literal
             return self.d.intdiv(f"({self.r.key_number} - {lit(bucketing.lo)})", lit(bucketing.width))
         return f"MOD({self.r.key_hash}, {int(bucketing.modulus)})"
 
     def run(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """``sql`` may hold one ``{MARKS}``: the placeholders of ``params``."""
-        if params:  # the driver formats with %: literal percent signs are doubled
-            sql = sql.replace("%", "%%").replace("{MARKS}", ", ".join([self.P] * len(params)))
-        conn = self.connector.connect()
+        if params:
+            marks = self.sql.placeholder
+            if "%" in marks:  # the driver formats with %: literal percent signs are doubled
+                sql = sql.replace("%", "%%")
+            sql = sql.replace("{MARKS}", ", ".join([marks] * len(params)))
+        conn = self.sql.connect()
         try:
             cur = conn.cursor()
-            for setup in SESSION.get(self.d.name, ()):
+            for setup in self.sql.session:
                 cur.execute(setup)
             cur.execute(sql, tuple(params)) if params else cur.execute(sql)
             rows = [tuple(r) for r in cur.fetchall()]
@@ -152,16 +158,6 @@ class SqlSide(Side):
         rows = self.run(f"SELECT {cols} FROM {self.table}{self.where([*self.filter_sql(where), pick])}",
                         params)
         return {str(r[0]): [None if v is None else str(v) for v in r[1:]] for r in rows}
-
-
-SESSION: dict[str, tuple[str, ...]] = {
-    # UTC and ISO renderings; no JIT (compiling the long expressions costs more than it
-    # saves) and hash aggregation (the planner expects as many groups as rows)
-    "postgres": ("SET TIME ZONE 'UTC'", "SET datestyle TO ISO, YMD", "SET intervalstyle TO postgres",
-                 "SET extra_float_digits TO 1", "SET bytea_output TO hex", "SET jit TO off",
-                 "SET enable_sort TO off"),
-    "mysql": ("SET time_zone = '+00:00'",),
-}
 
 
 class SparkSide(Side):
@@ -240,4 +236,4 @@ class SparkSide(Side):
             self.frame.unpersist()
 
 
-SPARK = SparkDialect()
+SPARK = SparkRenderer()

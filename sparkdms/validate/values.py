@@ -50,20 +50,20 @@ SEMANTIC: dict[str, Callable[[str, str, int], bool]] = {
 }
 
 
-def same(family: str, a: str | None, b: str | None, digits: int | None = None) -> bool:
+def same(kind: str, a: str | None, b: str | None, digits: int | None = None) -> bool:
     if a == b:
         return True
     if a is None or b is None:
         return False
-    judge = SEMANTIC.get(family)
+    judge = SEMANTIC.get(kind)
     return judge(a, b, digits or 0) if judge else False
 
 
-def show(family: str, value: str | None, digits: int | None = None) -> str | None:
+def show(kind: str, value: str | None, digits: int | None = None) -> str | None:
     """A canonical text as a person reads it: floats as decimals, long texts cut."""
     if value is None:
         return None
-    if family == "float":
+    if kind == "float":
         number = float_value(value, digits or 15)
         if number is not None:
             return format(number.normalize(), "f") if abs(number.adjusted()) < 20 else str(number.normalize())
@@ -79,8 +79,8 @@ def first_difference(a: str, b: str) -> int:
     return min(len(a), len(b))
 
 
-def describe(family: str, a: str | None, b: str | None, digits: int | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"source": show(family, a, digits), "target": show(family, b, digits)}
+def describe(kind: str, a: str | None, b: str | None, digits: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"source": show(kind, a, digits), "target": show(kind, b, digits)}
     if a is not None and b is not None and (len(a) > SHOW_CHARS or len(b) > SHOW_CHARS):
         out["first_difference_at"] = first_difference(a, b)
     return out

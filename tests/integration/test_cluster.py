@@ -1,7 +1,8 @@
 """The same task on a Spark standalone master + worker (started by
 scripts/spark-cluster.sh from the pyspark install): nothing may depend on the
 driver's local state. Once through `sparkdms run --master`, once through
-spark-submit.sh."""
+spark-submit.sh, once through `sparkdms submit` run outside the checkout (as an
+installed user runs it)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def check_target(pg_db: dict, my_db: dict) -> None:
     assert_same_rows(normalise(source), normalise(target))
 
 
-@pytest.mark.parametrize("launcher", ["sparkdms-run", "spark-submit.sh"])
+@pytest.mark.parametrize("launcher", ["sparkdms-run", "spark-submit.sh", "sparkdms-submit"])
 def test_task_runs_on_standalone_cluster(launcher, spark_master, pg_db, my_db, tmp_path):
     seed(pg_db)
     name = f"cluster-{launcher.replace('.', '-')}-{my_db['database']}"
@@ -53,13 +54,19 @@ def test_task_runs_on_standalone_cluster(launcher, spark_master, pg_db, my_db, t
                        "Sparkdms": {"RowsPerPartition": 1000}}, name=name)
     report = tmp_path / "report.json"
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    cwd = ROOT
     if launcher == "sparkdms-run":
         cmd = [sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master", spark_master,
                "--report", str(report), "--conf", "spark.executor.memory=1g"]
-    else:
+    elif launcher == "spark-submit.sh":
         cmd = [str(ROOT / "spark-submit.sh"), str(task), "--master", spark_master,
                "--conf", "spark.executor.memory=1g", "--", "--report", str(report)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=600)
+    else:  # the console script, from a folder outside the checkout, with relative paths
+        cwd = tmp_path
+        cmd = [str(Path(sys.executable).parent / "sparkdms"), "submit", task.name,
+               "--master", spark_master, "--conf", "spark.executor.memory=1g",
+               "--", "--report", report.name]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, text=True, capture_output=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads(report.read_text())
     assert data["status"] == "succeeded"

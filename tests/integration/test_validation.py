@@ -199,20 +199,21 @@ def test_mariadb_to_pg_validates_then_finds_faults(pg_db, my_db, spark, tmp_path
 def sides_of(task: Path, spark) -> tuple:
     """The source table of ``task`` rendered both in its database's SQL and in Spark."""
     from sparkdms.app import prepare
-    from sparkdms.validate.canon import sql_dialect
     from sparkdms.validate.columns import Options, table_columns
-    from sparkdms.validate.runner import Validator, spark_values, sql_values
+    from sparkdms.validate.runner import Validator
     from sparkdms.validate.sides import SPARK, SparkSide, SqlSide, render
+    from sparkdms.validate.strategy import spark_values, sql_values
 
     prep = prepare(task)
     tp = prep.plan.tables[0]
     cols = table_columns(tp, tp.source, Options())
-    specs = [s for s in cols.columns if s.family != "json"]  # JSON never mixes SQL and Spark
-    dialect = sql_dialect(prep.source)
-    sql = SqlSide("source", prep.source, dialect, prep.source.qualify(tp.source.schema, tp.source.name),
-                  [], render(dialect, specs, sql_values(dialect, specs, "source", prep.source, tp),
-                             ["id"], "range", dialect.quote("id")))
-    frame = Validator(prep.task, prep.plan, prep.source, prep.target, spark).source_frame(tp)
+    specs = [s for s in cols.columns if s.value_kind != "json"]  # JSON never mixes SQL and Spark
+    hooks = prep.source.validation_sql()
+    r = hooks.renderer
+    sql = SqlSide("source", hooks, hooks.qualify(tp.source.schema, tp.source.name),
+                  [], render(r, specs, sql_values(hooks, specs, "source", tp),
+                             ["id"], "range", r.quote("id")))
+    frame = Validator(prep.task, prep.plan, prep.source, prep.target, spark).strategy.source_frame(tp)
     spk = SparkSide("source", frame, render(SPARK, specs, spark_values(frame, specs, "source", tp),
                                             ["id"], "range", SPARK.quote("id")))
     return specs, sql, spk

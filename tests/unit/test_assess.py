@@ -103,3 +103,72 @@ def test_html_is_escaped_and_self_contained() -> None:
     page = render(Assessment("t&t", "src", "dst", "now", [t]).as_dict())
     assert "<script>" not in page and "&lt;script&gt;" in page and "a &lt; b &amp; c" in page
     assert "1,234" in page and "t&amp;t" in page and "http" not in page
+
+
+def test_the_core_asks_the_engines_hooks() -> None:
+    """A source without assessment hooks gets no probes; a target's declared limits decide
+    the cross-engine probes (nul-char needs a target whose text cannot hold NUL)."""
+    from sparkdms.connectors.base import AssessmentHooks
+
+    class Silent(PostgresConnector):
+        def assessment(self) -> AssessmentHooks | None:
+            return None
+
+    source = Silent(Endpoint(role="source", engine="postgres", host="h", database="d", user="u"))
+    target = connector("mariadb", "target")
+    col = Column("c", "numeric", source.to_logical("numeric"))
+    tp = TablePlan(Table("s", "t", (col,)), "s", "t",
+                   (ColumnPlan("c", col, col.ltype, target.native_type(col.ltype)),))
+    assert table_probes(source, target, tp, dialect("mariadb"), Settings.parse(None)) == []
+    hooks = connector("mariadb", "target").assessment()
+    assert hooks.float_specials and hooks.date_range and not hooks.nul_in_text
+    assert connector("postgres", "target").assessment().nul_in_text
+
+
+def test_view_conversion_flags_functions_the_target_lacks() -> None:
+    from sparkdms.assess import convert_view
+
+    view = "SELECT array_agg(id) AS ids FROM public.shapes"
+    names = {("public", "shapes"): ("d", "shapes")}
+    lacks = connector("sqlite", "target").assessment().missing_functions
+    sql, doubtful = convert_view(view, "postgres", "sqlite", names, "public", lacks)
+    assert doubtful == ["ArrayAgg"] and '"d"."shapes"' in sql
+    lacks = connector("postgres", "target").assessment().missing_functions
+    assert convert_view(view, "postgres", "postgres", names, "public", lacks)[1] == []
+
+
+def test_convert_lists_post_load_objects_by_stage_through_the_declared_hooks() -> None:
+    """``sparkdms convert`` asks the target (``planned_objects``, ``ensure_schema_sql``,
+    ``capabilities``), never an engine module: a target that creates nothing lists nothing."""
+    from sparkdms.connectors.base import Capabilities, PlannedObject
+
+    from sparkdms.plan import Plan
+    from sparkdms.plan.convert import object_ddl, table_ddl
+
+    class Target(PostgresConnector):
+        def planned_objects(self, plans: object, settings: object) -> list[PlannedObject]:
+            return [PlannedObject("default", "d.t", "c", ('ALTER TABLE "d"."t" ...',)),
+                    PlannedObject("default", "d.t", "x", (), "not portable"),
+                    PlannedObject("index", "d.t", "i", ('CREATE INDEX "i" ...',))]
+
+    target = Target(Endpoint(role="target", engine="postgres", host="h", database="d", user="u"))
+    col = Column("c", "integer", target.to_logical("integer"))
+    tp = TablePlan(Table("s", "t", (col,)), "d", "t", (ColumnPlan("c", col, col.ltype, "integer"),))
+    plan = Plan("task", "postgres", "postgres", (tp,))
+    assert object_ddl(plan, target, Settings.parse(None)) == [
+        "", "-- default (after the load)", 'ALTER TABLE "d"."t" ...;',
+        "-- not created: x on d.t: not portable", "", "-- index (after the load)",
+        'CREATE INDEX "i" ...;']
+    assert table_ddl(plan, target)[0] == 'CREATE SCHEMA IF NOT EXISTS "d";'
+    Target.capabilities = Capabilities()  # creates no objects after the load
+    assert object_ddl(plan, target, Settings.parse(None)) == []
+
+
+def test_a_sql_target_plans_its_objects_as_neutral_values() -> None:
+    from sparkdms.connectors.base import PlannedObject
+
+    target = connector("postgres", "target")
+    col = Column("c", "integer", target.to_logical("integer"), default="7")
+    tp = TablePlan(Table("s", "t", (col,)), "d", "t", (ColumnPlan("c", col, col.ltype, "integer"),))
+    assert target.planned_objects([tp], Settings.parse(None)) == [PlannedObject(
+        "default", "d.t", "c", ('ALTER TABLE "d"."t" ALTER COLUMN "c" SET DEFAULT 7',))]

@@ -159,7 +159,7 @@ def test_sqlite_target_creates_indexes_and_says_what_it_cannot():
     ("sqlite", "INTEGER", "-5", "-5"),
 ])
 def test_defaults_to_postgres(engine: str, native: str, text: str, expected: str | None) -> None:
-    from sparkdms.connectors.sql.objects import PgSql
+    from sparkdms.connectors.postgres.objects import PgSql
 
     c = Column("c", native, dialect(engine).to_logical(native))
     cp = ColumnPlan("c", c, c.ltype, dialect("postgres").to_native(c.ltype))
@@ -167,7 +167,7 @@ def test_defaults_to_postgres(engine: str, native: str, text: str, expected: str
 
 
 def test_checks_that_do_not_translate_are_not_portable() -> None:
-    from sparkdms.connectors.sql.objects import MySql
+    from sparkdms.connectors.mysql.objects import MySql
 
     tp = pg_to_mysql()[0]
     with pytest.raises(NotPortable):
@@ -195,7 +195,7 @@ def test_mysql_auto_increment_gets_a_leading_key_when_the_primary_key_starts_els
     ("((length((kind)::text) = 3))", "CHAR_LENGTH(`kind`) = 3"),
 ])
 def test_postgres_checks_to_mysql(check: str, expected: str) -> None:
-    from sparkdms.connectors.sql.objects import MySql
+    from sparkdms.connectors.mysql.objects import MySql
 
     tp = pg_to_mysql()[0]
     assert check_sql(MySql(target("mariadb")), tp, Check("c", check), "postgres") == expected

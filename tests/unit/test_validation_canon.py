@@ -1,30 +1,26 @@
-"""Canonical renderings: what each dialect computes per family, and when it declines."""
+"""Canonical renderings: what each renderer computes per value kind, and when it declines."""
 
 from __future__ import annotations
 
 import pytest
+from sparkdms.connectors.mysql.validation import MySQLRenderer
+from sparkdms.connectors.postgres.validation import PostgresRenderer
 
 from sparkdms.types import LType
-from sparkdms.validate.canon import (
-    MySQLDialect,
-    PostgresDialect,
-    SparkDialect,
-    frac_len,
-    spark_ltype,
-)
+from sparkdms.validate.canon import SparkRenderer, frac_len, spark_ltype
 from sparkdms.validate.columns import ColumnSpec
 
-PG = PostgresDialect(lambda n: f'"{n}"')
-MY = MySQLDialect(lambda n: f"`{n}`")
-SP = SparkDialect()
+PG = PostgresRenderer(lambda n: f'"{n}"')
+MY = MySQLRenderer(lambda n: f"`{n}`")
+SP = SparkRenderer()
 
 
-def spec(family: str, **kw) -> ColumnSpec:
+def spec(kind: str, **kw) -> ColumnSpec:
     planned = kw.pop("planned", LType("text"))
-    return ColumnSpec("c", family, "c", planned, planned, planned, **kw)
+    return ColumnSpec("c", kind, "c", planned, planned, planned, **kw)
 
 
-@pytest.mark.parametrize(("dialect", "family", "phys", "kw", "expected"), [
+@pytest.mark.parametrize(("dialect", "kind", "phys", "kw", "expected"), [
     (PG, "int", LType("int64"), {}, 'CAST("c" AS text)'),
     (PG, "int", LType("decimal", precision=20, scale=0), {}, 'CAST("c" AS text)'),
     (PG, "dec", LType("decimal", precision=12, scale=2), {},
@@ -57,12 +53,12 @@ def spec(family: str, **kw) -> ColumnSpec:
     (SP, "str", LType("text"), {}, "`c`"),
     (SP, "str", LType("int32"), {}, "CAST(`c` AS STRING)"),
 ])
-def test_renderings(dialect, family, phys, kw, expected):
+def test_renderings(dialect, kind, phys, kw, expected):
     ref = dialect.quote("c")
-    assert dialect.render(spec(family, **kw), ref, phys, "source") == expected
+    assert dialect.render(spec(kind, **kw), ref, phys, "source") == expected
 
 
-@pytest.mark.parametrize(("dialect", "family", "phys"), [
+@pytest.mark.parametrize(("dialect", "kind", "phys"), [
     (PG, "int", LType("float64")),  # a float where an integer is planned: Spark converts
     (PG, "date", LType("timestamp")),
     (PG, "bin", LType("text")),
@@ -71,8 +67,8 @@ def test_renderings(dialect, family, phys, kw, expected):
     (SP, "bin", LType("text")),
     (PG, "dec", None),  # column missing on that side
 ])
-def test_unknown_physical_types_fall_back(dialect, family, phys):
-    assert dialect.render(spec(family), dialect.quote("c"), phys, "source") is None
+def test_unknown_physical_types_fall_back(dialect, kind, phys):
+    assert dialect.render(spec(kind), dialect.quote("c"), phys, "source") is None
 
 
 def test_decimal_rounding_applies_to_the_source_only():

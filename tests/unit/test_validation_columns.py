@@ -1,4 +1,4 @@
-"""Which columns are compared, in which family, with which key."""
+"""Which columns are compared, as which value kind, with which key."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def test_families_digits_and_renames():
                ("code", LType("varchar", length=5)), ("added", LType("text")))
     cols = table_columns(p, t, Options())
     by = {c.name: c for c in cols.columns}
-    assert by["amount"].source == "price" and by["amount"].family == "dec" and by["amount"].scale == 2
-    assert by["r"].family == "float" and by["r"].digits == 7  # a real on one side: 7 digits
+    assert by["amount"].source == "price" and by["amount"].value_kind == "dec" and by["amount"].scale == 2
+    assert by["r"].value_kind == "float" and by["r"].digits == 7  # a real on one side: 7 digits
     assert by["at"].digits == 3  # the fewer fractional digits of the two sides
-    assert by["code"].family == "char" and by["code"].trim  # char(n) on the source: no padding
+    assert by["code"].value_kind == "char" and by["code"].trim  # char(n) on the source: no padding
     assert by["added"].source is None and by["added"].expression == "'x'"
     assert cols.key == ["id"] and cols.key_source == "primary key" and not cols.schema_problems
 

@@ -4,7 +4,10 @@ great-expectations suite."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+
+from sparkdms.connectors.mysql import validation as mysql_validation
+from sparkdms.connectors.postgres import validation as pg_validation
+from sparkdms.connectors.sql.validation import SqlAlchemyTarget
 
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
@@ -27,9 +30,9 @@ def test_rows_have_aws_columns_and_json_key_and_details():
 
 def test_targets_without_tables_get_a_jsonl_file(tmp_path):
     path = tmp_path / "f.jsonl"
-    sink = FailureSink(SimpleNamespace(engine="s3"), None, path)
+    sink = FailureSink(None, path)
     rows = rows_for("t", "s", "x", [Difference("MISSING_SOURCE", {"id": "1"}, {})] * 2)
-    assert sink.write(None, rows, "s", "x", "t") == f"file {path}"
+    assert sink.write(None, "t", rows) == f"file {path}"
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [x["FAILURE_TYPE"] for x in lines] == ["MISSING_SOURCE"] * 2
 
@@ -56,11 +59,11 @@ def test_suite_from_the_plan():
 
 
 def test_planned_types_as_sqlalchemy_reflects_them():
-    pg = sql_types(plan(), "sqlalchemy.dialects.postgresql.base")
+    pg = sql_types(plan(), SqlAlchemyTarget("", pg_validation.reflected_type))
     assert pg == {"id": "BIGINT", "a": "NUMERIC(12, 2)", "t": "TIMESTAMP(3) WITHOUT TIME ZONE"}
     p = plan()
     my_plan = TablePlan(p.source, "db", "x", tuple(
         ColumnPlan(c.target_name, c.source, c.ltype, n) for c, n in
         zip(p.columns, ("bigint", "decimal(12,2)", "datetime(3)"), strict=True)))
-    assert sql_types(my_plan, "sqlalchemy.dialects.mysql.base") == {
+    assert sql_types(my_plan, SqlAlchemyTarget("", mysql_validation.reflected_type)) == {
         "id": "BIGINT", "a": "DECIMAL", "t": "DATETIME"}

@@ -9,7 +9,7 @@ import pytest
 from sparkdms.validate.values import describe, float_value, same, show
 
 
-@pytest.mark.parametrize(("family", "a", "b", "digits", "equal"), [
+@pytest.mark.parametrize(("kind", "a", "b", "digits", "equal"), [
     ("str", "a", "a", None, True),
     ("str", "a", "a ", None, False),
     ("str", "", None, None, False),
@@ -28,9 +28,9 @@ from sparkdms.validate.values import describe, float_value, same, show
     ("json", '{"a": 1}', '{"a": "1"}', None, False),
     ("json", '{"a": 1}', "not json", None, False),
 ])
-def test_same(family, a, b, digits, equal):
-    assert same(family, a, b, digits) is equal
-    assert same(family, b, a, digits) is equal
+def test_same(kind, a, b, digits, equal):
+    assert same(kind, a, b, digits) is equal
+    assert same(kind, b, a, digits) is equal
 
 
 def test_float_text_reads_back():

@@ -1,0 +1,148 @@
+"""The session side of a relational engine: its endpoint, DB-API connection and queries,
+quoting and literals, and filters rendered as SQL."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sparkdms.connectors.base import Connector
+from sparkdms.connectors.sql.filters import filter_sql, where_sql
+
+from sparkdms.catalog import Table
+from sparkdms.errors import EndpointError, TaskConfigError
+from sparkdms.plan import Filter
+from sparkdms.task import Endpoint
+from sparkdms.task.secrets import Secret, redact
+
+
+def raw_rows(rows: Sequence[Any]) -> list[tuple]:
+    return [tuple(r) for r in rows]
+
+
+class SqlSession(Connector):
+    """Endpoint, connection, queries and quoting: what the other parts of ``SqlConnector``
+    build on."""
+
+    driver_class: ClassVar[str]
+    url_scheme: ClassVar[str]
+    default_port: ClassVar[int] = 0
+    connect_errors: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # options.jdbc.* properties that carry secrets: redacted like the password
+    secret_options: ClassVar[tuple[str, ...]] = ("jdbc.password", "jdbc.sslpassword")
+    endpoint_options: ClassVar[tuple[str, ...]] = ("jdbc",)  # JDBC driver properties
+
+    @property
+    def family(self) -> str:
+        return self.dialect.family
+
+    # -- endpoint --------------------------------------------------------------------------
+    @classmethod
+    def check_endpoint(cls, endpoint: Endpoint) -> None:
+        if endpoint.url:
+            if not endpoint.url.startswith("jdbc:"):
+                raise TaskConfigError(f"{endpoint.role}.url", "must be a JDBC URL (jdbc:...)")
+            return
+        for key in ("host", "database", "user"):
+            if not getattr(endpoint, key):
+                raise TaskConfigError(f"{endpoint.role}.{key}",
+                                      f"missing; {endpoint.engine} needs host, database, user "
+                                      "(or url)")
+
+    def jdbc_url(self) -> str:
+        e = self.endpoint
+        if e.url:
+            return e.url
+        return f"{self.url_scheme}//{e.host}:{e.port or self.default_port}/{e.database}"
+
+    def jdbc_properties(self) -> dict[str, str]:
+        props = {"driver": self.driver_class}
+        if self.endpoint.user:
+            props["user"] = self.endpoint.user
+        if self.endpoint.password:
+            props["password"] = self.endpoint.password.reveal()
+        props.update({k: v.reveal() if isinstance(v, Secret) else str(v)
+                      for k, v in self.endpoint.options.get("jdbc", {}).items()})
+        return props
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A DB-API connection (psycopg / pymysql / sqlite3); autocommit off."""
+
+    def check_connection(self) -> None:
+        try:
+            conn = self.connect()
+        except Exception as err:  # driver-specific classes; message is what matters
+            raise EndpointError(self.endpoint.role, self.engine,
+                                self._explain(err)) from None
+        conn.close()
+
+    def _explain(self, err: BaseException) -> str:
+        text = redact(str(err).strip().splitlines()[0] if str(err).strip() else repr(err),
+                      self.endpoint.secrets)
+        for needle, meaning in self.connect_errors:
+            if needle in text.lower():
+                return f"{meaning} ({text}) at {self.endpoint.describe()}"
+        return f"cannot connect to {self.endpoint.describe()}: {text}"
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            if params is None:
+                cur.execute(sql)
+            else:
+                cur.execute(sql, tuple(params))
+            rows = raw_rows(cur.fetchall()) if cur.description else []
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+
+    def execute_all(self, statements: Sequence[str | tuple[str, tuple]]) -> None:
+        """Run statements in one transaction (where the engine allows); an item may be
+        (sql, params) for values that must be bound."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for item in statements:
+                if isinstance(item, tuple):
+                    cur.execute(*item)
+                else:
+                    cur.execute(item)
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    # -- quoting ---------------------------------------------------------------------------
+    def quote(self, name: str) -> str:
+        return self.dialect.quote(name)
+
+    def qualify(self, schema: str, name: str) -> str:
+        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal for a value; used only where the JDBC read cannot bind."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int | float):
+            return repr(value)
+        text = str(value).replace("'", "''")
+        if "\\" in text and self.backslash_escapes:
+            text = text.replace("\\", "\\\\")
+        return f"'{text}'"
+
+    backslash_escapes: ClassVar[bool] = False
+    P: ClassVar[str] = "%s"  # DB-API placeholder of the Python driver
+
+    def filter_sql(self, f: Filter, table: Table) -> str:
+        return filter_sql(f, table, self.quote, self.literal)
+
+    def where_sql(self, filters: Sequence[Filter], table: Table, extra: Sequence[str] = ()) -> str:
+        return where_sql(filters, table, self.quote, self.literal, extra)

@@ -1,0 +1,44 @@
+"""What the driver side of the staging load and its executor side share: the names of
+the tables sparkdms owns, and the picklable description of one table's write. Imports
+neither the connector nor the writer, so both can import it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sparkdms.task import Endpoint
+
+CONTROL_TABLE = "sparkdms_load_partitions"
+STAGE_SUFFIX = "__sdms_stage"
+
+INTERNAL_PREFIXES = ("sparkdms_", "awsdms_")
+
+
+def is_internal_table(name: str) -> bool:
+    """Control, validation and staging tables that sparkdms (or AWS DMS) owns."""
+    lowered = name.lower()
+    return lowered.startswith(INTERNAL_PREFIXES) or STAGE_SUFFIX in lowered or \
+        lowered.startswith("_sdms_")
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """Everything an executor needs to write one table's partitions (picklable)."""
+
+    connector: type  # the connector class, pickled by reference (imported on the executor)
+    endpoint: Endpoint
+    schema: str
+    stage_table: str
+    columns: tuple[str, ...]
+    load_id: str
+    table_key: str
+    commit_rate: int
+    control_schema: str
+
+
+def iter_rows(batch: Any) -> Iterator[tuple]:
+    """The rows of an Arrow record batch as tuples."""
+    columns = [col.to_pylist() for col in batch.columns]
+    return zip(*columns, strict=True) if columns else iter(())

@@ -1,0 +1,37 @@
+"""The assessment written out: JSON with the HTML page beside it, and the console summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sparkdms.assess.model import Assessment
+
+
+def write(assessment: Assessment, out: str | Path) -> tuple[Path, Path]:
+    """JSON at ``out`` and the HTML page beside it (same name, .html)."""
+    from sparkdms.assess.html import render
+
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(assessment.as_dict(), indent=2, default=str) + "\n")
+    page = path.with_suffix(".html")
+    page.write_text(render(assessment.as_dict()))
+    return path, page
+
+
+def print_summary(assessment: Assessment) -> str:
+    s = assessment.summary()
+    lines = [f"Assessment of task {assessment.task}: {assessment.source} -> {assessment.target}",
+             f"  {s['tables']} table(s): " + ", ".join(f"{n} {e}" for e, n in
+                                                      s["table_effort"].items()),
+             "  items: " + ", ".join(f"{n} {lv}" for lv, n in s["levels"].items()),
+             f"  views/triggers/routines: {len(assessment.objects)}"]
+    for t in assessment.tables:
+        worst = [i for i in t.items if i.level != "info"]
+        lines.append(f"  {t.source} -> {t.target}: {t.effort}"
+                     + (f", {len(worst)} to review" if worst else ""))
+        lines += [f"    {i.level.upper()}: {i.message}" for i in t.items if i.level == "error"]
+    lines.append("  the task can run" if s["runnable"] else
+                 "  the task will refuse to run until the errors above are fixed")
+    return "\n".join(lines)

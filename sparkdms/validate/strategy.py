@@ -1,0 +1,181 @@
+"""How one table is compared: which columns are checksummed in the databases' SQL and which
+through Spark, whether key ranges, key hashes or whole rows bucket the rows, and the
+canonical SQL each side computes.
+
+A side is SQL when its engine gives a ``SqlValidation`` (``Source/Target.validation_sql``)
+and every compared column renders there; otherwise Spark renders the same canonical text
+on the side's DataFrame. JSON compares in SQL only when the target's engine says its text
+equals the source engine's (``SqlValidation.json_peers``); else the key and the JSON
+columns go through Spark, whose JSON text has sorted keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sparkdms.catalog import Table
+from sparkdms.plan import TablePlan
+from sparkdms.types import spark_type
+from sparkdms.validate.canon import spark_ltype
+from sparkdms.validate.columns import ColumnSpec, TableColumns
+from sparkdms.validate.results import ValidationError
+from sparkdms.validate.sides import SPARK, Side, SparkSide, SqlSide, render
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from sparkdms.connectors.base import Connector, Source, SqlValidation
+
+RANGE_KINDS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint24", "uint32")
+
+
+class Strategy:
+    """The sides of one source and target; the engines' SQL hooks asked once."""
+
+    def __init__(self, source: Source, target: Connector, spark: Callable[[], SparkSession]) -> None:
+        self.source, self.target, self.spark = source, target, spark
+        self.source_sql = source.validation_sql()
+        self.target_sql = target.validation_sql() if target.capabilities.validates_in_sql else None
+
+    def sql_of(self, target_table: Table | None) -> tuple[SqlValidation | None, SqlValidation | None]:
+        """The SQL hooks of both sides; the target's only when it was discovered."""
+        return self.source_sql, self.target_sql if target_table is not None else None
+
+    def json_in_sql(self, sd: SqlValidation | None, td: SqlValidation | None) -> bool:
+        return sd is not None and td is not None and self.source.dialect.family in td.json_peers
+
+    def column_groups(self, cols: TableColumns,
+                      target_table: Table | None) -> list[tuple[list[ColumnSpec], bool]]:
+        """All columns at once; except JSON that the two databases cannot compare in SQL
+        (PostgreSQL reorders keys, MariaDB keeps the text): then the other columns in SQL and
+        the key plus the JSON columns through Spark, whose JSON text has sorted keys."""
+        specs = cols.columns
+        sd, td = self.sql_of(target_table)
+        json = [s for s in specs if s.value_kind == "json" and s.name not in cols.key]
+        if not json or not cols.key or sd is None or td is None or self.json_in_sql(sd, td):
+            return [(specs, False)]
+        rest = [s for s in specs if s not in json]
+        keys = [s for s in specs if s.name in cols.key]
+        return [(rest, False), (keys + json, True)]
+
+    def sides(self, plan: TablePlan, cols: TableColumns, specs: list[ColumnSpec],
+              target_table: Table | None, target_frame: Callable[[], Any],
+              spark_only: bool = False) -> tuple[Side, Side, str]:
+        sd, td = self.sql_of(target_table)
+        if spark_only or (any(s.value_kind == "json" for s in specs) and not self.json_in_sql(sd, td)):
+            sd = td = None
+        src_values = sql_values(sd, specs, "source", plan) if sd else None
+        tgt_values = sql_values(td, specs, "target") if td else None
+        src_frame = None if src_values is not None else self.source_frame(plan)
+        tgt_frame = None if tgt_values is not None else target_frame()
+        if src_frame is not None:
+            src_values = spark_values(src_frame, specs, "source", plan)
+        if tgt_frame is not None:
+            tgt_values = spark_values(tgt_frame, specs, "target", plan)
+        mode = key_mode(cols, [physical(specs, cols.key, "source", src_frame),
+                               physical(specs, cols.key, "target", tgt_frame)])
+        fast = src_frame is None and tgt_frame is None and sd is not None and td is not None \
+            and sd.renderer.name == td.renderer.name
+        src = side("source", plan, specs, cols.key, mode, sd, src_values, src_frame, fast)
+        tgt = side("target", plan, specs, cols.key, mode, td, tgt_values, tgt_frame, fast)
+        return src, tgt, mode
+
+    def source_frame(self, plan: TablePlan) -> Any:
+        """The source table as the load reads and converts it."""
+        from sparkdms.load.read import read_table
+        from sparkdms.load.transform import to_target
+
+        return to_target(read_table(self.spark(), self.source, plan).frame, plan)
+
+
+def side(role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mode: str,
+         sql: SqlValidation | None, values: list[str] | None, frame: Any, fast: bool) -> Side:
+    assert values is not None
+    if frame is not None:
+        key_ref = SPARK.quote(key[0]) if mode == "range" else None
+        return SparkSide(role, frame, render(SPARK, specs, values, key, mode, key_ref))
+    assert sql is not None
+    if role == "source":
+        table = sql.qualify(plan.source.schema, plan.source.name)
+        key_name = next((s.source for s in specs if key and s.name == key[0]), None)
+        conditions = [sql.filter_sql(f, plan.source) for f in plan.filters]
+    else:
+        table = sql.qualify(plan.target_schema, plan.target_name)
+        key_name = key[0] if key else None
+        conditions = []
+    key_ref = sql.renderer.quote(key_name) if mode == "range" and key_name else None
+    return SqlSide(role, sql, table, conditions,
+                   render(sql.renderer, specs, values, key, mode, key_ref, fast))
+
+
+def wire_form(sql: SqlValidation, plan: TablePlan, spec: ColumnSpec) -> tuple[str, Any]:
+    """The source column as the load reads it: where the source sends a converted value
+    (arrays as JSON, intervals as ISO 8601, bit strings, zero dates as NULL, ...), that
+    expression and its type; else the column itself."""
+    plain = sql.renderer.quote(spec.source or spec.name)
+    if spec.source is None:
+        return plain, spec.source_type
+    wire = sql.wire_form(plan.source.column(spec.source), plan.peer)
+    if wire is None:
+        return plain, spec.source_type
+    expr, dtype = wire
+    return f"({expr})", spark_ltype(dtype)
+
+
+def sql_values(sql: SqlValidation, specs: list[ColumnSpec], role: str,
+               plan: TablePlan | None = None) -> list[str] | None:
+    """Each column's canonical text in the side's SQL; None when one does not render there.
+    With ``plan`` (the source side), columns the load converts are rendered from their wire
+    form."""
+    renderer = sql.renderer
+    out = []
+    for s in specs:
+        name = s.source if role == "source" else s.name
+        phys = s.source_type if role == "source" else s.target_type
+        if name is None:
+            return None
+        ref = renderer.quote(name)
+        if role == "source" and plan is not None:
+            ref, phys = wire_form(sql, plan, s)
+        value = renderer.render(s, ref, phys, role)
+        if value is None:
+            return None
+        out.append(value)
+    return out
+
+
+def spark_values(frame: Any, specs: list[ColumnSpec], role: str, plan: TablePlan) -> list[str]:
+    types = {f.name: spark_ltype(f.dataType) for f in frame.schema.fields}
+    out = []
+    for s in specs:
+        value = SPARK.render(s, SPARK.quote(s.name), types.get(s.name), role)
+        if value is None and s.name in types:  # the column's type drifted: read it as planned
+            want = spark_type(s.planned)
+            value = SPARK.render(s, f"CAST({SPARK.quote(s.name)} AS {want.simpleString()})",
+                                 spark_ltype(want), role)
+        if value is None:
+            raise ValidationError(plan.source_label, f"column {s.name}: {role} type {types.get(s.name)} "
+                                                     f"cannot be compared as {s.planned}")
+        out.append(value)
+    return out
+
+
+def physical(specs: list[ColumnSpec], key: list[str], role: str, frame: Any) -> str | None:
+    if len(key) != 1:
+        return None
+    spec = next(s for s in specs if s.name == key[0])
+    if frame is not None:
+        field = next((f for f in frame.schema.fields if f.name == key[0]), None)
+        return spark_ltype(field.dataType).kind if field is not None else None
+    phys = spec.source_type if role == "source" else spec.target_type
+    return phys.kind if phys is not None else None
+
+
+def key_mode(cols: TableColumns, kinds: list[str | None]) -> str:
+    if not cols.key:
+        return "rows"
+    if len(cols.key) == 1 and cols.spec(cols.key[0]).value_kind == "int" and all(
+            k in RANGE_KINDS for k in kinds):
+        return "range"
+    return "hash"

@@ -1,0 +1,77 @@
+"""The console: one line per validated table with its first failures, and the summary
+table at the end of ``sparkdms validate``."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from sparkdms.plan import TablePlan
+from sparkdms.report import Report, TableStats
+from sparkdms.validate.compare import Difference
+from sparkdms.validate.results import ERROR, SHOW_FAILURES, TABLE_ERROR_STATE, TableResult, table_failed
+
+
+def print_table(out: TextIO, plan: TablePlan, r: TableResult, seconds: float) -> None:
+    o = r.outcome
+    gx = ""
+    if r.expectations is not None:
+        e = r.expectations
+        gx = f"; expectations {e['evaluated'] - len(e['failed'])}/{e['evaluated']} met"
+    print(f"  validated {plan.source_label} -> {plan.target_label}: {r.state} "
+          f"({o.source_rows:,} / {o.target_rows:,} rows, {o.passes} checksum passes, "
+          f"{seconds:.1f}s{gx})", file=out, flush=True)
+    if r.state in (ERROR, TABLE_ERROR_STATE) or r.schema_problems:
+        print(f"    {r.details}", file=out)
+    for d in o.differences[:SHOW_FAILURES]:
+        print(f"    {failure_line(d)}", file=out)
+    if len(o.differences) > SHOW_FAILURES:
+        print(f"    ... {len(o.differences) - SHOW_FAILURES} more in {r.failures_at}", file=out)
+    for failed in (r.expectations or {}).get("failed", [])[:SHOW_FAILURES]:
+        print(f"    expectation not met: {failed}", file=out)
+    out.flush()
+
+
+def failure_line(d: Difference) -> str:
+    key = ", ".join(f"{k}={v}" for k, v in d.key.items())
+    if d.failure_type == "RECORD_DIFF":
+        cols = "; ".join(f"{c}: {v.get('source')!r} -> {v.get('target')!r}" if isinstance(v, dict)
+                         else f"{c}: {v}" for c, v in d.details.items())
+        return f"RECORD_DIFF {key}: {cols}"
+    return f"{d.failure_type} {key}"
+
+
+COLUMNS = (("Source table", lambda t: f"{t.SchemaName}.{t.TableName}"),
+           ("Target table", lambda t: f"{t.TargetSchema}.{t.TargetTable}".lstrip(".")),
+           ("Validation", lambda t: str(t.extra.get("ValidationState", ""))),
+           ("Source rows", lambda t: rows_cell(t, "ValidationSourceRows")),
+           ("Target rows", lambda t: rows_cell(t, "ValidationTargetRows")),
+           ("Failed", lambda t: str(t.extra.get("ValidationFailedRecords", 0))),
+           ("Expectations", lambda t: expectation_cell(t.extra.get("ValidationExpectations"))),
+           ("Seconds", lambda t: f"{t.extra.get('ValidationElapsedSeconds', 0):.1f}"))
+
+
+def rows_cell(t: TableStats, name: str) -> str:
+    if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
+        return "-"
+    return f"{t.extra.get(name, 0):,}"
+
+
+def expectation_cell(e: dict[str, Any] | None) -> str:
+    if e is None:
+        return "-"
+    return f"{e['evaluated'] - len(e['failed'])}/{e['evaluated']}"
+
+
+def print_validation_summary(report: Report, out: TextIO) -> None:
+    rows = [[h for h, _ in COLUMNS]] + [[fn(t) for _, fn in COLUMNS] for t in report.tables]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    print("\n" + "\n".join(lines), file=out)
+    for t in report.tables:
+        if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
+            print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.extra.get('ValidationStateDetails')}",
+                  file=out)
+    bad = [t for t in report.tables if table_failed(t)]
+    print(f"\nValidation of task {report.task}: {'FAILED' if bad else 'passed'} - "
+          f"{len(report.tables)} tables, {len(bad)} not validated", file=out)
