@@ -79,6 +79,8 @@ class Dialect:
     fallback: Callable[[NativeType], NativeRule | None] = _no_fallback
     check_constraints: bool = True  # CHECK (...) enforced (enum/set members, checks)
     notes: Mapping[str, str] = field(default_factory=dict)  # kind -> how the target stores it
+    # native type name -> (code, message, example): what storing a value as it changes it
+    native_notes: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
     identifiers: IdentRules = IdentRules(0, "chars", "keep", frozenset())
     family: str = ""
     quote_char: str = '"'

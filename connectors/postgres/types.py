@@ -166,5 +166,11 @@ def fallback(parsed: NativeType) -> NativeRule | None:
     return None
 
 
+NATIVE_NOTES = {
+    "jsonb": ("json", "jsonb normalises whitespace and key order and keeps the last of "
+                      "duplicate keys", '{"b":1, "a":2} -> {"a": 2, "b": 1}'),
+}
+
 POSTGRES = Dialect("postgres", NATIVE_PG, LOGICAL_PG, "postgres", fallback,
+                   native_notes=NATIVE_NOTES,
                    identifiers=IdentRules(63, "bytes", "lower", PG_RESERVED), family="postgres")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkdms.plan.typemap import Dialect
-from sparkdms.types import INTEGER_RANGES, LOB_KINDS, STRING_KINDS, LType
+from sparkdms.types import INTEGER_RANGES, LOB_KINDS, STRING_KINDS, LType, parse_native
 
 SPARK_FRACTION_DIGITS = 6  # Spark timestamps are microseconds
 
@@ -273,9 +273,9 @@ def changes(src: LType, target_native: str, target: Dialect) -> list[Change]:
         return [Change("info", "override", f"target type {target_native} is not in the "
                        f"{target.name} type table; values are cast to text")]
     out = compare(src, dst)
-    if src.kind == "json" and target.name in ("postgres", "redshift") and "jsonb" in lowered:
-        out.append(Change("info", "json", "jsonb normalises whitespace and key order and keeps "
-                          "the last of duplicate keys", '{"b":1, "a":2} -> {"a": 2, "b": 1}'))
+    note = target.native_notes.get(parse_native(target_native).name)
+    if note is not None:
+        out.append(Change("info", *note))
     return out
 
 
