@@ -59,6 +59,10 @@ class IdentRules:
     ci_columns: bool = False  # column (and index) names compare case-insensitively
     ci_tables: bool = False
     invalid_chars: str = ""  # characters replaced by "_" in names
+    # names the engine refuses even quoted, as (regular expression searched in the schema,
+    # table or column name, the rule in words): a target name that matches stops the plan,
+    # naming the table, the column and the rule (sparkdms/plan/identifiers.py)
+    forbidden: tuple[tuple[str, str], ...] = ()
 
 
 def _no_fallback(_parsed: NativeType) -> NativeRule | None:
@@ -136,9 +140,14 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class WriteResult:
+    """What ``write`` did; ``receipt`` is the engine's own commit message (e.g. the task
+    attempts Spark reported successful), handed back to ``commit``."""
+
     rows: int
     partitions: int
     error_rows: int = 0
+    receipt: Any = None
+    stats: Mapping[str, Any] = field(default_factory=dict)  # added to the table statistics
 
 
 @dataclass(frozen=True)
@@ -245,6 +254,11 @@ class ExpectationsSql(Protocol):
     def reflected_type(self, native: str) -> str | None:
         """The type great-expectations sees for a column created as ``native`` (what
         ``ExpectColumnValuesToBeOfType`` compares to), or None: not checked."""
+        ...
+
+    def reflected_name(self, name: str) -> str:
+        """The column ``name`` as great-expectations sees it (SQLAlchemy's reflection of the
+        table); where that differs, the checks that query the column are left out."""
         ...
 
 
@@ -458,8 +472,9 @@ class Target(Endpointed, ABC):
         return []
 
     @abstractmethod
-    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
-        """Before a table's rows arrive: create the staging table (or nothing)."""
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str] | None:
+        """Before a table's rows arrive: take the table (refusing a concurrent load of it),
+        create the staging table; returns notes for the report (e.g. leftovers removed)."""
 
     @abstractmethod
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
@@ -467,8 +482,10 @@ class Target(Endpointed, ABC):
         """Write every partition; a retried attempt of a partition adds nothing."""
 
     @abstractmethod
-    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
-        """Make the table's load visible at once (swap or merge staging)."""
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str,
+               result: WriteResult | None = None) -> None:
+        """Make the table's load visible at once (swap or merge staging), keeping exactly
+        what ``result`` (the write's own result) says was written."""
 
     def abort(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
         """Undo what prepare/write left (staging); never raises."""

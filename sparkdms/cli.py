@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from sparkdms.errors import SparkDmsError
-from sparkdms.task.secrets import redact
+from sparkdms.task.secrets import redact_known
 
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -122,20 +123,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class Redacting:
+    """A console stream that writes every secret the process has read as ``****``: the last
+    guard behind the redaction of each message (driver and JVM errors echo URLs)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(redact_known(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, ...
+        return getattr(self.inner, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    secrets: list[Any] = []
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Redacting(out), Redacting(err)  # type: ignore[assignment]
     try:
         if argv[:1] == ["submit"]:  # spark-submit's options follow: argparse must not read them
             return cmd_submit(argv[1:])
         args = parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
-    except SparkDmsError as err:
-        print(f"sparkdms: error: {redact(str(err), secrets)}", file=sys.stderr)
+    except SparkDmsError as error:
+        print(f"sparkdms: error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("sparkdms: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # a bug or an unexplained driver error: the trace, without secrets
+        print(traceback.format_exc(), file=sys.stderr, end="")
+        return EXIT_TABLE_FAILED
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 if __name__ == "__main__":

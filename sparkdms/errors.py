@@ -95,3 +95,7 @@ class TableLoadError(SparkDmsError):
 
 class SelectionError(TerminalError):
     pass
+
+
+class LoadConflictError(TerminalError):
+    """Another run is loading the same target table right now."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 # kind -> human description; the closed set of logical kinds
 KINDS: dict[str, str] = {
@@ -229,3 +230,31 @@ def is_carried_as_text(t: LType) -> bool:
     from pyspark.sql import types as T
 
     return isinstance(spark_type(t), T.StringType) and t.kind not in STRING_KINDS
+
+
+# --- Spark column names ---------------------------------------------------------------------
+
+def spark_quote(name: str) -> str:
+    """``name`` as one Spark SQL identifier: in backticks, a backtick doubled. It is what
+    every place that takes a column name as a *string* needs -- ``F.col`` and
+    ``DataFrame.select`` (which otherwise split ``a.b`` into a struct field and refuse a lone
+    backtick), ``F.expr`` / ``selectExpr`` / ``where`` SQL, and the JDBC ``customSchema`` DDL
+    -- so a name with a backtick, dot, space, comma, quote or any unicode works. Names given
+    as Python values (``alias``, ``withColumn``'s name, ``withColumns`` keys, ``Row`` fields,
+    ``StructField``) are taken as they are and must not be quoted."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def spark_col(name: str) -> Any:
+    """The DataFrame column named exactly ``name`` (see ``spark_quote``)."""
+    from pyspark.sql import functions as F
+
+    return F.col(spark_quote(name))
+
+
+def positional(df: Any) -> Any:
+    """``df`` with its columns renamed ``_c0``, ``_c1``, ... in order: for a PySpark API that
+    looks its input columns up by *unquoted* name (``mapInArrow`` and ``mapInPandas`` do
+    ``df[name]`` for every column, which fails on a backtick and misreads a dot). Writers
+    that take rows by position lose nothing."""
+    return df.toDF(*[f"_c{i}" for i in range(len(df.columns))])

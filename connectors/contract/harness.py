@@ -31,7 +31,7 @@ from sparkdms.connectors.contract.data import ContractColumn
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, Filter, Partition, Partitioning, PartitionRequest, TablePlan
 from sparkdms.task.settings import Settings
-from sparkdms.types import spark_type
+from sparkdms.types import spark_col, spark_type
 
 
 class EngineHarness:
@@ -140,12 +140,11 @@ def dataframe(spark: Any, cols: Sequence[ContractColumn], rows: Sequence[Sequenc
 
 def frame_rows(frame: Any, names: Sequence[str]) -> list[tuple]:
     """Rows of a DataFrame in ``names`` order; instants as UTC wall clock."""
-    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     types = {f.name: f.dataType for f in frame.schema.fields}
-    exprs = [F.col(f"`{n}`").cast(T.TimestampNTZType()).alias(n)
-             if isinstance(types[n], T.TimestampType) else F.col(f"`{n}`") for n in names]
+    exprs = [spark_col(n).cast(T.TimestampNTZType()).alias(n)
+             if isinstance(types[n], T.TimestampType) else spark_col(n) for n in names]
     return [tuple(r) for r in frame.select(*exprs).collect()]
 
 

@@ -24,7 +24,7 @@ from sparkdms.connectors.lake.types import DELTA, PARQUET
 from sparkdms.catalog import Catalog
 from sparkdms.errors import TaskConfigError
 from sparkdms.task import Endpoint
-from sparkdms.types import LType, spark_type
+from sparkdms.types import LType, spark_quote, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -84,7 +84,7 @@ class LakeConnector(Connector):
         return self.dialect.to_logical(native)
 
     def target_ddl(self, plan: TablePlan) -> list[str]:
-        cols = ", ".join(f"`{c.target_name}` {c.target_type}" for c in plan.columns)
+        cols = ", ".join(f"{spark_quote(c.target_name)} {c.target_type}" for c in plan.columns)
         return [f"-- {self.format} table at {self.location(plan.target_schema, plan.target_name)}"
                 f"\n-- columns: {cols}"]
 
@@ -131,7 +131,8 @@ class DeltaConnector(LakeConnector):
         metrics = table.history(1).collect()[0]["operationMetrics"] or {}
         return int(metrics.get("numOutputRows", 0))
 
-    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str,
+               result: WriteResult | None = None) -> None:
         return None  # the write was the commit
 
 
@@ -152,7 +153,8 @@ class ParquetConnector(LakeConnector):
         rows = self.spark.read.parquet(stage).count()
         return WriteResult(rows=rows, partitions=plan.partitioning.count)
 
-    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str,
+               result: WriteResult | None = None) -> None:
         fs, stage = self._jvm_fs(self.staging(plan, load_id))
         _, target = self._jvm_fs(self.location(plan.target_schema, plan.target_name))
         append = settings["FullLoadSettings.TargetTablePrepMode"] == "DO_NOTHING"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from sparkdms.catalog import Column, Table
-from sparkdms.plan.typemap.resolve import Resolved, bq, spark_literal
-from sparkdms.types import LType, parse_native, spark_type
+from sparkdms.plan.typemap.resolve import Resolved, spark_literal
+from sparkdms.types import LType, parse_native, spark_quote, spark_type
 
 MYSQL_KEY_BYTES = 3072  # InnoDB index key limit (DYNAMIC row format)
 MYSQL_LOBS = ("tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob", "mediumblob",
@@ -19,7 +19,7 @@ def _mysql_bit(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
     if not r.target_type.lower().startswith("bit") or col.ltype.kind not in ("bit", "varbit"):
         return r
     return Resolved(LType("uint64"), r.target_type,
-                    f"CAST(conv({bq(col.name)}, 2, 10) AS DECIMAL(20,0))", r.override)
+                    f"CAST(conv({spark_quote(col.name)}, 2, 10) AS DECIMAL(20,0))", r.override)
 
 
 def _decimal_guard(r: Resolved, table: Table, col: Column, target: Any) -> Resolved:
@@ -39,7 +39,7 @@ def _decimal_guard(r: Resolved, table: Table, col: Column, target: Any) -> Resol
                f"fractional or {whole} integer digits and does not fit {r.target_type}; "
                f"add type_overrides {{\"{table.schema}.{table.name}.{col.name}\": \"...\"}} "
                "with a wider type")
-    c = bq(col.name)
+    c = spark_quote(col.name)
     frac = f"[.][0-9]{{{scale}}}[0-9]*[1-9]" if scale else "[.][0-9]*[1-9]"
     expr = (f"CASE WHEN {c} RLIKE '{frac}' OR {c} RLIKE '^-?0*[1-9][0-9]{{{whole},}}' "
             f"THEN CAST(raise_error({spark_literal(message)}) AS STRING) ELSE {c} END")

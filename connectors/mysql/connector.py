@@ -19,6 +19,7 @@ from sparkdms.connectors.mysql.adapt import adapt
 from sparkdms.connectors.mysql.types import MARIADB, MYSQL
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
 from sparkdms.connectors.sql.objects import Referencing, attach_checks
+from sparkdms.connectors.sql.spec import STAGE_MARK
 
 from sparkdms.catalog import Check, Column, ForeignKey, Table
 from sparkdms.errors import TaskConfigError, TerminalError
@@ -79,6 +80,7 @@ class MySQLConnector(SqlConnector):
     packages = ("org.mariadb.jdbc:mariadb-java-client:3.5.6",)
     driver_class = "org.mariadb.jdbc.Driver"
     url_scheme = "jdbc:mysql:"
+    native_url_schemes = ("mysql:", "mariadb:")
     default_port = 3306
     max_identifier = 64
     backslash_escapes = True
@@ -126,16 +128,12 @@ class MySQLConnector(SqlConnector):
         import pymysql
 
         e = self.endpoint
-        host, port, database = e.host, e.port or self.default_port, e.database
-        if e.url and not e.host:
-            rest = e.url.split("//", 1)[1].split("?", 1)[0]
-            hostport, _, database = rest.partition("/")
-            host, _, p = hostport.partition(":")
-            port = int(p) if p else self.default_port
-        if e.role == "target":
-            database = None  # names are always qualified; prepare_task creates the database
-        conn = pymysql.connect(host=host, port=port, user=e.user, database=database or None,
-                               password=e.password.reveal() if e.password else "",
+        info = self.conn_info()  # the task's keys, else the URL's (user=, password= included)
+        # names are always qualified on the target; prepare_task creates the database
+        database = None if e.role == "target" else info.database
+        conn = pymysql.connect(host=info.host, port=info.port or self.default_port,
+                               user=info.user, database=database or None,
+                               password=info.password.reveal() if info.password else "",
                                connect_timeout=10, autocommit=False, charset="utf8mb4",
                                init_command="SET time_zone = '+00:00'", local_infile=False)
         with conn.cursor() as cur:  # no gap locks between concurrent partition writers
@@ -143,7 +141,7 @@ class MySQLConnector(SqlConnector):
         return conn
 
     def default_schema(self) -> str:
-        return self.endpoint.schema or self.endpoint.database or ""
+        return self.endpoint.schema or self.conn_info().database or ""
 
     # -- assessment (see connectors/mysql/assess.py) -------------------------------------------
     def assessment(self) -> AssessmentHooks:
@@ -282,9 +280,9 @@ class MySQLConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
-                "part_id int NOT NULL, row_count bigint NOT NULL, "
+                "part_id int NOT NULL, attempt_id bigint NOT NULL, row_count bigint NOT NULL, "
                 "committed_at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
-                "PRIMARY KEY (load_id, table_name, part_id)) ENGINE=InnoDB "
+                "PRIMARY KEY (load_id, table_name, attempt_id)) ENGINE=InnoDB "
                 "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
 
     def stage_like_sql(self, plan: TablePlan, stage: str) -> str:
@@ -299,13 +297,34 @@ class MySQLConnector(SqlConnector):
         if plan.primary_key and settings["FullLoadSettings.CreatePkAfterFullLoad"]:
             out.append(f"ALTER TABLE {staged} ADD " + self.pk_clause(plan, stage))
         if exists:
-            old = self.qualify(schema, self.stage_name(name).replace("stage", "old"))
+            # the replaced table, named like the staging table (same length, still internal)
+            old = self.qualify(schema, stage.replace(STAGE_MARK, STAGE_MARK + "o", 1)[:len(stage)])
             out += [f"DROP TABLE IF EXISTS {old}",
                     f"RENAME TABLE {target} TO {old}, {staged} TO {target}",
                     f"DROP TABLE {old}"]
         else:
             out.append(f"RENAME TABLE {staged} TO {target}")
         return out
+
+    def table_lock(self, plan: TablePlan) -> Any:
+        """``GET_LOCK`` on its own connection, held until commit or abort (released by the
+        server if this process dies)."""
+        conn = self.connect()
+        with conn.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, 0)", (self._lock_name(self.lock_key(plan)),))
+            got = cur.fetchone()[0]
+        if got != 1:
+            conn.close()
+            return None
+        return conn
+
+    def release_table_lock(self, handle: Any) -> None:
+        handle.close()
+
+    def stage_tables(self, schema: str) -> list[str]:
+        return [r[0] for r in self.query("SELECT TABLE_NAME FROM information_schema.TABLES "
+                                         "WHERE TABLE_SCHEMA = %s AND LOCATE('__sdms_', "
+                                         "TABLE_NAME) > 0", (schema,))]
 
     # -- executor side ---------------------------------------------------------------------
     def lock_partition(self, cur: Any, key: str) -> None:

@@ -195,7 +195,17 @@ LOGICAL_MY: dict[str, LogicalRule] = {
 NATIVE_MARIA: dict[str, NativeRule] = {**NATIVE_MY}
 LOGICAL_MARIA: dict[str, LogicalRule] = {**LOGICAL_MY}
 
-MY_NAMES = IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True)
+# names the server refuses even quoted ("Incorrect table name"); database, table and column
+# names alike. https://dev.mysql.com/doc/refman/8.0/en/identifiers.html
+MY_FORBIDDEN = (
+    (r"[ \t\n\r\v\f]\Z", "MySQL and MariaDB names cannot end with a space (or tab, newline)"),
+    (r"\A\Z", "MySQL and MariaDB names cannot be empty"),
+    (r"\x00", "MySQL and MariaDB names cannot contain NUL (U+0000)"),
+    (r"[\U00010000-\U0010FFFF]", "MySQL and MariaDB names take only characters up to U+FFFF "
+                                "(no emoji or other supplementary characters)"),
+)
+MY_NAMES = IdentRules(64, "chars", "keep", MYSQL_RESERVED, ci_columns=True,
+                      forbidden=MY_FORBIDDEN)
 MYSQL = Dialect("mysql", NATIVE_MY, LOGICAL_MY, "mysql", identifiers=MY_NAMES, family="mysql",
                 quote_char="`")
 MARIADB = Dialect("mariadb", NATIVE_MARIA, LOGICAL_MARIA, "mysql", identifiers=MY_NAMES,

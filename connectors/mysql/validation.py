@@ -130,7 +130,14 @@ def expectations_sql(connector: MySQLConnector) -> SqlAlchemyTarget | None:
     if url is None:
         return None
     quirks = REFLECTS_AS.get(connector.engine, {})
-    return SqlAlchemyTarget(url, lambda native: quirks.get(native.lower()) or reflected_type(native))
+    return SqlAlchemyTarget(url, lambda native: quirks.get(native.lower()) or reflected_type(native),
+                            reflected_name)
+
+
+def reflected_name(name: str) -> str:
+    """A column name as SQLAlchemy's MySQL reflection reports it: it reads SHOW CREATE TABLE
+    without undoing the doubled backtick (SQLAlchemy 2.1: `a``b` reflects as 'a``b')."""
+    return name.replace("`", "``")
 
 
 def reflected_type(native: str) -> str | None:

@@ -108,4 +108,7 @@ def fallback(parsed: NativeType) -> NativeRule | None:
 
 
 ORACLE = Dialect("oracle", NATIVE_ORACLE, LOGICAL_ORACLE, "oracle", fallback,
-                 identifiers=IdentRules(128, "bytes", "upper", ORACLE_RESERVED))
+                 identifiers=IdentRules(128, "bytes", "upper", ORACLE_RESERVED, forbidden=(
+                     ('"', "Oracle names cannot contain a double quote, even quoted"),
+                     (r"\x00", "Oracle names cannot contain NUL (U+0000)"),
+                     (r"\A\Z", "Oracle names cannot be empty"))))

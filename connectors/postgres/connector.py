@@ -111,6 +111,7 @@ class PostgresConnector(SqlConnector):
     packages = ("org.postgresql:postgresql:42.7.8",)
     driver_class = "org.postgresql.Driver"
     url_scheme = "jdbc:postgresql:"
+    native_url_schemes = ("postgresql:", "postgres:")
     default_port = 5432
     max_identifier = 63
     connect_errors = (
@@ -124,17 +125,18 @@ class PostgresConnector(SqlConnector):
         import psycopg
 
         e = self.endpoint
-        if e.url:
-            return psycopg.connect(self._libpq_from_url(), user=e.user,
-                                   password=e.password.reveal() if e.password else None,
+        if e.url:  # credentials from the task's keys, else from the URL (see conn_info)
+            info = self.conn_info()
+            return psycopg.connect(self._libpq_from_url(), user=info.user,
+                                   password=info.password.reveal() if info.password else None,
                                    connect_timeout=10)
         return psycopg.connect(host=e.host, port=e.port or self.default_port, dbname=e.database,
                                user=e.user, password=e.password.reveal() if e.password else None,
                                connect_timeout=10)
 
     def _libpq_from_url(self) -> str:
-        # jdbc:postgresql://host:port/db?opts -> postgresql://host:port/db
-        return (self.endpoint.url or "").removeprefix("jdbc:")
+        # jdbc:postgresql://u:pw@host:port/db?opts -> postgresql://host:port/db?opts
+        return self.jdbc_url().removeprefix("jdbc:")
 
     def default_schema(self) -> str:
         return self.endpoint.schema or "public"
@@ -254,9 +256,34 @@ class PostgresConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
-                "part_id integer NOT NULL, row_count bigint NOT NULL, "
-                "committed_at timestamptz NOT NULL DEFAULT now(), "
-                "PRIMARY KEY (load_id, table_name, part_id))")
+                "part_id integer NOT NULL, attempt_id bigint NOT NULL, "
+                "row_count bigint NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), "
+                "PRIMARY KEY (load_id, table_name, attempt_id))")
+
+    def table_lock(self, plan: TablePlan) -> Any:
+        """A session advisory lock on its own connection, held until commit or abort (and
+        released by the server if this process dies)."""
+        conn = self.connect()
+        conn.autocommit = True
+        got = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                           (self.lock_key(plan),)).fetchone()[0]
+        if not got:
+            conn.close()
+            return None
+        return conn
+
+    def release_table_lock(self, handle: Any) -> None:
+        handle.close()
+
+    def stage_tables(self, schema: str) -> list[str]:
+        return [r[0] for r in self.query("SELECT tablename FROM pg_tables WHERE schemaname = %s "
+                                         "AND strpos(tablename, '__sdms_') > 0", (schema,))]
+
+    def attempt_column_sql(self, schema: str, stage: str) -> str:
+        """The attempt column defaults to the writer's transaction setting, so the binary
+        COPY of the direct path (which cannot add a column) tags its rows too."""
+        return (f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN \"_sdms_attempt\" bigint "
+                "DEFAULT current_setting('sparkdms.attempt', true)::bigint")
 
     def pk_name(self, table_name: str) -> str:
         return (table_name.encode()[: self.max_identifier - 5].decode(errors="ignore")) + "_pkey"
@@ -295,9 +322,11 @@ class PostgresConnector(SqlConnector):
         from pyspark.sql import functions as F
         from pyspark.sql.types import BinaryType
 
+        from sparkdms.types import spark_col
+
         out = []
         for field in df.schema.fields:
-            c = F.col(f"`{field.name}`")
+            c = spark_col(field.name)
             if isinstance(field.dataType, BinaryType):
                 c = F.concat(F.lit("\\x"), F.lower(F.hex(c))).alias(field.name)
             out.append(c)
@@ -306,6 +335,11 @@ class PostgresConnector(SqlConnector):
     # -- executor side ---------------------------------------------------------------------
     def lock_partition(self, cur: Any, key: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
+    def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
+        replaced = super().begin_attempt(cur, spec, part, attempt)
+        cur.execute("SELECT set_config('sparkdms.attempt', %s, true)", (str(attempt),))
+        return replaced
 
     def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
         import pyarrow.csv as pacsv
@@ -340,7 +374,10 @@ class PostgresConnector(SqlConnector):
         endpoint, source_class = source.endpoint, type(source)
         results = spark.sparkContext.parallelize(queries, len(queries)).map(
             lambda q: copy_partition(spec, source_class, endpoint, q)).collect()
-        return WriteResult(rows=sum(r[2] for r in results), partitions=len(results))
+        from sparkdms.connectors.sql.staging import written
+
+        return written([{"part": p, "attempt": a, "rows": n, "replaced": r}
+                        for p, a, n, r in results])
 
     def copy_stream(self, cur: Any, spec: WriteSpec, source: Any, query: str) -> int:
         cols = ", ".join(self.quote(c) for c in spec.columns)

@@ -171,6 +171,13 @@ NATIVE_NOTES = {
                       "duplicate keys", '{"b":1, "a":2} -> {"a": 2, "b": 1}'),
 }
 
+# names the server refuses even quoted
+PG_FORBIDDEN = (
+    (r"\x00", "PostgreSQL names cannot contain NUL (U+0000)"),
+    (r"\A\Z", "PostgreSQL names cannot be empty (zero-length delimited identifier)"),
+)
+
 POSTGRES = Dialect("postgres", NATIVE_PG, LOGICAL_PG, "postgres", fallback,
                    native_notes=NATIVE_NOTES,
-                   identifiers=IdentRules(63, "bytes", "lower", PG_RESERVED), family="postgres")
+                   identifiers=IdentRules(63, "bytes", "lower", PG_RESERVED, forbidden=PG_FORBIDDEN),
+                   family="postgres")

@@ -13,7 +13,7 @@ from sparkdms.connectors.sql.session import SqlSession
 
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
-from sparkdms.types import spark_type
+from sparkdms.types import spark_col, spark_quote, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -33,6 +33,13 @@ class SqlReader(SqlSession):
     def wire_type(self, column: Column) -> object:
         return spark_type(column.ltype)
 
+    def custom_schema(self, cols: Sequence[Column]) -> str:
+        """The JDBC read's ``customSchema``: Spark DDL (``CatalystSqlParser.parseTableSchema``),
+        so names take Spark's backtick quoting, not the engine's; Spark matches them to the
+        JDBC column labels, the aliases of ``select_sql``."""
+        return ", ".join(f"{spark_quote(c.name)} {self.wire_type(c).simpleString()}"
+                         for c in cols)
+
     # -- reading ---------------------------------------------------------------------------
     def select_sql(self, plan: TablePlan, partition: str = "",
                    pushed: Sequence[Filter] | None = None) -> str:
@@ -51,18 +58,14 @@ class SqlReader(SqlSession):
 
     def read_frame(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
                    pushed: Sequence[Filter]) -> DataFrame:
-        from pyspark.sql import functions as F
-
         from sparkdms.task.settings import Settings
 
         wanted = plan.source_names  # planned columns and add-column expression inputs
         cols = [c for c in plan.source.columns if c.name in wanted]
-        custom = ", ".join(f"`{c.name.replace('`', '``')}` {self.wire_type(c).simpleString()}"
-                           for c in cols)
         fetch = sqlparts.fetch_size(partitions, Settings({})["Sparkdms.FetchSize"])
         props = self.jdbc_properties() | {
             "fetchsize": str(fetch),
-            "customSchema": custom,
+            "customSchema": self.custom_schema(cols),
             "pushDownPredicate": "false",
         }
         # one single-partition JDBC scan per predicate, unioned: Spark's own `predicates`
@@ -75,8 +78,8 @@ class SqlReader(SqlSession):
         exprs = []
         for c in cols:
             want = spark_type(c.ltype)
-            exprs.append(F.col(f"`{c.name}`").cast(want).alias(c.name)
-                         if want != self.wire_type(c) else F.col(f"`{c.name}`"))
+            exprs.append(spark_col(c.name).cast(want).alias(c.name)
+                         if want != self.wire_type(c) else spark_col(c.name))
         return df.select(*exprs)
 
     def exact_count(self, table: Table) -> int:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sparkdms.connectors.base import Connector
 from sparkdms.connectors.sql.filters import filter_sql, where_sql
+from sparkdms.connectors.sql.urls import ConnInfo, parse_url, strip_credentials
 
 from sparkdms.catalog import Table
 from sparkdms.errors import EndpointError, TaskConfigError
@@ -27,6 +28,8 @@ class SqlSession(Connector):
 
     driver_class: ClassVar[str]
     url_scheme: ClassVar[str]
+    # URL schemes accepted besides jdbc: (``postgresql:``), rewritten to url_scheme for JDBC
+    native_url_schemes: ClassVar[tuple[str, ...]] = ()
     default_port: ClassVar[int] = 0
     connect_errors: ClassVar[tuple[tuple[str, str], ...]] = ()
     # options.jdbc.* properties that carry secrets: redacted like the password
@@ -41,8 +44,9 @@ class SqlSession(Connector):
     @classmethod
     def check_endpoint(cls, endpoint: Endpoint) -> None:
         if endpoint.url:
-            if not endpoint.url.startswith("jdbc:"):
-                raise TaskConfigError(f"{endpoint.role}.url", "must be a JDBC URL (jdbc:...)")
+            if not endpoint.url.startswith(("jdbc:", *(f"{s}//" for s in cls.native_url_schemes))):
+                native = "".join(f" or {s}//..." for s in cls.native_url_schemes)
+                raise TaskConfigError(f"{endpoint.role}.url", f"must be a JDBC URL (jdbc:...{native})")
             return
         for key in ("host", "database", "user"):
             if not getattr(endpoint, key):
@@ -50,18 +54,34 @@ class SqlSession(Connector):
                                       f"missing; {endpoint.engine} needs host, database, user "
                                       "(or url)")
 
+    def conn_info(self) -> ConnInfo:
+        """Where and as whom to connect: the endpoint's keys, else what its url says
+        (``user:password@host``, ``?user=&password=``)."""
+        e = self.endpoint
+        u = parse_url(e.url) if e.url else ConnInfo()
+        return ConnInfo(host=e.host or u.host, port=e.port or u.port or self.default_port or None,
+                        database=e.database or u.database, user=e.user or u.user,
+                        password=e.password or u.password, params=u.params)
+
     def jdbc_url(self) -> str:
+        """The URL Spark reads with: without credentials (they go as properties, which
+        Spark redacts); a native URL (``postgresql://``) in the engine's JDBC scheme."""
         e = self.endpoint
         if e.url:
-            return e.url
+            url = strip_credentials(e.url)
+            for scheme in self.native_url_schemes:
+                if url.startswith(f"{scheme}//"):
+                    return self.url_scheme + url.removeprefix(scheme)
+            return url
         return f"{self.url_scheme}//{e.host}:{e.port or self.default_port}/{e.database}"
 
     def jdbc_properties(self) -> dict[str, str]:
         props = {"driver": self.driver_class}
-        if self.endpoint.user:
-            props["user"] = self.endpoint.user
-        if self.endpoint.password:
-            props["password"] = self.endpoint.password.reveal()
+        info = self.conn_info()
+        if info.user:
+            props["user"] = info.user
+        if info.password:
+            props["password"] = info.password.reveal()
         props.update({k: v.reveal() if isinstance(v, Secret) else str(v)
                       for k, v in self.endpoint.options.get("jdbc", {}).items()})
         return props

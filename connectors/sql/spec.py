@@ -10,8 +10,12 @@ from typing import Any
 
 from sparkdms.task import Endpoint
 
-CONTROL_TABLE = "sparkdms_load_partitions"
-STAGE_SUFFIX = "__sdms_stage"
+# the ledger of committed partition attempts: (load, table, partition, attempt, rows)
+CONTROL_TABLE = "sparkdms_load_attempts"
+STAGE_MARK = "__sdms_"  # staging tables are <name>__sdms_<load id>
+STAGE_SUFFIX = STAGE_MARK  # (older name)
+# staging tables carry the Spark task attempt that wrote each row, dropped on commit
+ATTEMPT_COLUMN = "_sdms_attempt"
 
 INTERNAL_PREFIXES = ("sparkdms_", "awsdms_")
 
@@ -19,7 +23,7 @@ INTERNAL_PREFIXES = ("sparkdms_", "awsdms_")
 def is_internal_table(name: str) -> bool:
     """Control, validation and staging tables that sparkdms (or AWS DMS) owns."""
     lowered = name.lower()
-    return lowered.startswith(INTERNAL_PREFIXES) or STAGE_SUFFIX in lowered or \
+    return lowered.startswith(INTERNAL_PREFIXES) or STAGE_MARK in lowered or \
         lowered.startswith("_sdms_")
 
 

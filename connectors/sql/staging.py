@@ -2,15 +2,20 @@
 idempotent per-partition commit protocol.
 
 Load protocol (target side), per table:
-  prepare   create a staging table (``<name>__sdms_stage``) shaped like the target
-  write     each Spark partition, in ONE target transaction: take a lock keyed by
-            (load id, table, partition); if the control table already records that
-            partition, skip (a retried or speculative task adds nothing); else insert
-            the rows and record the partition; commit
-  finalize  in one transaction: DROP_AND_CREATE swaps staging in place of the
+  prepare   take the table's lock (a second run loading the same table at the same time is
+            refused), drop what killed runs left (their staging tables and ledger rows),
+            create a staging table ``<name>__sdms_<load id>`` shaped like the target plus
+            an ``_sdms_attempt`` column
+  write     each Spark task attempt, in ONE target transaction: lock its partition, delete
+            what earlier attempts of the partition committed, insert its rows tagged with
+            its attempt id, record the attempt in the ledger; commit. Spark returns to the
+            driver the attempts that succeeded (the commit messages)
+  commit    the ledger must hold exactly the successful attempts: rows of any other
+            attempt (one whose source read failed after its rows were committed) are
+            deleted; then in one transaction DROP_AND_CREATE swaps staging in place of the
             target; TRUNCATE_BEFORE_LOAD empties the target and copies staging in;
             DO_NOTHING appends staging to the target
-  abort     drop the staging table: the target is untouched by a failed load
+  abort     drop the staging table and the ledger rows: the target is untouched
 
 The driver side (prepare, write, commit, abort) runs here; the executor side of write is
 ``sparkdms.connectors.sql.writer``, which calls back the methods at the end (lock, insert,
@@ -27,9 +32,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sparkdms.connectors.base import PreLoad, WriteResult
 from sparkdms.connectors.sql import objects
 from sparkdms.connectors.sql.session import SqlSession
-from sparkdms.connectors.sql.spec import CONTROL_TABLE, STAGE_SUFFIX, WriteSpec
+from sparkdms.connectors.sql.spec import ATTEMPT_COLUMN, CONTROL_TABLE, STAGE_MARK, WriteSpec
 from sparkdms.connectors.sql.writer import RESULT_SCHEMA, partition_writer
 
+from sparkdms.errors import LoadConflictError, SparkDmsError
 from sparkdms.plan import TablePlan
 
 if TYPE_CHECKING:
@@ -49,13 +55,19 @@ class SqlStaging(SqlSession):
     def default_schema(self) -> str:
         return self.endpoint.schema or ""
 
-    def stage_name(self, name: str) -> str:
-        stage = name + STAGE_SUFFIX
-        if len(stage.encode()) <= self.max_identifier:
-            return stage
+    def stage_prefix(self, name: str) -> str:
+        """What every staging table of ``name`` starts with (``<name>__sdms_``), shortened
+        with a digest where the engine's identifier limit needs room for a load id."""
+        prefix = name + STAGE_MARK
+        if len((prefix + "x" * 16).encode()) <= self.max_identifier:
+            return prefix
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-        room = self.max_identifier - len(STAGE_SUFFIX) - 9
-        return f"{name.encode()[:room].decode(errors='ignore')}_{digest}{STAGE_SUFFIX}"
+        room = self.max_identifier - len(STAGE_MARK) - 16 - 9
+        return f"{name.encode()[:room].decode(errors='ignore')}_{digest}{STAGE_MARK}"
+
+    def stage_name(self, name: str, load_id: str) -> str:
+        """The staging table of one load: unique per load, so two loads never share one."""
+        return self.stage_prefix(name) + load_id[:16]
 
     def column_ddl(self, plan: TablePlan) -> list[str]:
         return [f"{self.quote(c.target_name)} {c.target_type}"
@@ -128,9 +140,45 @@ class SqlStaging(SqlSession):
         return []
 
     # -- the load --------------------------------------------------------------------------
+    def table_lock(self, plan: TablePlan) -> Any:
+        """Take the lock that keeps two loads of one target table apart, without waiting:
+        a handle for ``release_table_lock``, or None when another run holds it."""
+        return True  # an engine without such a lock
 
-    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
-        stage = self.stage_name(plan.target_name)
+    def release_table_lock(self, handle: Any) -> None:
+        return None
+
+    def lock_key(self, plan: TablePlan) -> str:
+        return f"sparkdms load {self.endpoint.describe()} {plan.target_label}"
+
+    def _held(self) -> dict[str, Any]:
+        return self.__dict__.setdefault("_table_locks", {})
+
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str]:
+        handle = self.table_lock(plan)
+        if handle is None:
+            raise LoadConflictError(
+                f"table {plan.target_label}: another sparkdms run is loading it now (lock "
+                f"{self.lock_key(plan)!r} is held); wait for it to finish or stop it")
+        self._held()[plan.target_label] = handle
+        try:
+            notes = self.clean_leftovers(plan, settings, load_id)
+            self.create_stage(plan, settings, load_id)
+        except Exception:
+            self._release(plan)
+            raise
+        return notes
+
+    def _release(self, plan: TablePlan) -> None:
+        handle = self._held().pop(plan.target_label, None)
+        if handle is not None:
+            try:
+                self.release_table_lock(handle)
+            except Exception:  # the lock dies with its connection anyway
+                pass
+
+    def create_stage(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        stage = self.stage_name(plan.target_name, load_id)
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
         exists = self.table_exists(plan.target_schema, plan.target_name)
         statements = [f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, stage)}"]
@@ -139,11 +187,40 @@ class SqlStaging(SqlSession):
             statements.append(self.create_table_sql(plan, stage, with_pk=pk_now))
         else:
             statements.append(self.stage_like_sql(plan, stage))
+        statements.append(self.attempt_column_sql(plan.target_schema, stage))
         self.execute_all(statements)
+
+    def attempt_column_sql(self, schema: str, stage: str) -> str:
+        return f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN {self.quote(ATTEMPT_COLUMN)} bigint"
+
+    def stage_tables(self, schema: str) -> list[str]:
+        """Names of the schema's tables that carry the staging mark (any table's)."""
+        return []
+
+    def clean_leftovers(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str]:
+        """Under the table's lock: staging tables and ledger rows of this table that earlier
+        runs left (a killed driver, a database restart) are removed, and said so."""
+        prefix = self.stage_prefix(plan.target_name)
+        old = [t for t in self.stage_tables(plan.target_schema) if t.startswith(prefix)]
+        ctl = self.qualify(self.control_schema(plan, settings), CONTROL_TABLE)
+        gone = self.query(f"SELECT COUNT(*) FROM {ctl} WHERE table_name = {self.P}",
+                          (plan.target_label,))[0][0]
+        statements: list[Any] = [f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, t)}"
+                                 for t in old]
+        statements.append((f"DELETE FROM {ctl} WHERE table_name = {self.P}", (plan.target_label,)))
+        self.execute_all(statements)
+        notes = []
+        if old:
+            notes.append(f"{plan.target_label}: dropped {len(old)} staging table(s) an earlier "
+                         f"run left ({', '.join(old)})")
+        if gone:
+            notes.append(f"{plan.target_label}: removed {gone} ledger row(s) of earlier "
+                         "unfinished loads")
+        return notes
 
     def write_spec(self, plan: TablePlan, settings: Settings, load_id: str) -> WriteSpec:
         return WriteSpec(type(self), self.endpoint, plan.target_schema,
-                         self.stage_name(plan.target_name),
+                         self.stage_name(plan.target_name, load_id),
                          tuple(c.target_name for c in plan.columns), load_id, plan.target_label,
                          settings["FullLoadSettings.CommitRate"], self.control_schema(plan, settings))
 
@@ -157,20 +234,55 @@ class SqlStaging(SqlSession):
         threads = settings["TargetMetadata.ParallelLoadThreads"]
         if threads > 0:
             df = df.repartition(threads)
-        df = self.prepare_frame(df.select(*[f"`{c}`" for c in spec.columns]), plan)
-        results = df.mapInArrow(partition_writer(spec), RESULT_SCHEMA).collect()
-        return WriteResult(rows=sum(r["rows"] for r in results), partitions=len(results))
+        from sparkdms.types import positional, spark_col  # names with backticks, dots, spaces
 
-    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        df = self.prepare_frame(df.select(*[spark_col(c) for c in spec.columns]), plan)
+        # the writer takes columns by position; mapInArrow would parse the names
+        results = positional(df).mapInArrow(partition_writer(spec), RESULT_SCHEMA).collect()
+        return written(results)
+
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str,
+               result: WriteResult | None = None) -> None:
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
-        stage = self.stage_name(plan.target_name)
+        stage = self.stage_name(plan.target_name, load_id)
+        ctl = self.control_schema(plan, settings)
+        self.drop_failed_attempts(plan, stage, ctl, load_id, result)
         exists = self.table_exists(plan.target_schema, plan.target_name)
         if mode == "DROP_AND_CREATE" or not exists:
             statements = self.swap_sql(plan, stage, exists, settings)
+            lead = 1 if statements and statements[0].startswith("BEGIN") else 0
+            statements.insert(lead, f"ALTER TABLE {self.qualify(plan.target_schema, stage)} "
+                                    f"DROP COLUMN {self.quote(ATTEMPT_COLUMN)}")
         else:
             statements = self.merge_sql(plan, stage, mode == "TRUNCATE_BEFORE_LOAD")
-        ctl = self.control_schema(plan, settings)
         self.execute_all([*statements, (self.clear_control_sql(ctl), (load_id, plan.target_label))])
+        self._release(plan)
+
+    def drop_failed_attempts(self, plan: TablePlan, stage: str, ctl: str, load_id: str,
+                             result: WriteResult | None) -> None:
+        """Keep exactly the attempts Spark reported successful (``result.receipt``): rows of
+        any other attempt that committed are deleted; a successful attempt missing from the
+        ledger fails the table (its rows were replaced by another attempt's)."""
+        recorded = {int(a): (int(p), int(n)) for a, p, n in self.query(
+            f"SELECT attempt_id, part_id, row_count FROM {self.qualify(ctl, CONTROL_TABLE)} "
+            f"WHERE load_id = {self.P} AND table_name = {self.P}", (load_id, plan.target_label))}
+        if result is None or result.receipt is None:
+            return
+        accepted = {int(a) for _, a in result.receipt}
+        missing = sorted(accepted - set(recorded))
+        if missing:
+            raise SparkDmsError(f"table {plan.target_label}: the committed rows of task "
+                                f"attempt(s) {missing} were replaced by another attempt; the "
+                                "load is not trusted and is rolled back")
+        stray = sorted(set(recorded) - accepted)
+        if stray:
+            marks = ", ".join([self.P] * len(stray))
+            self.execute_all([
+                (f"DELETE FROM {self.qualify(plan.target_schema, stage)} "
+                 f"WHERE {self.quote(ATTEMPT_COLUMN)} IN ({marks})", tuple(stray)),
+                (f"DELETE FROM {self.qualify(ctl, CONTROL_TABLE)} WHERE load_id = {self.P} AND "
+                 f"table_name = {self.P} AND attempt_id IN ({marks})",
+                 (load_id, plan.target_label, *stray))])
 
     def clear_control_sql(self, schema: str) -> str:
         return (f"DELETE FROM {self.qualify(schema, CONTROL_TABLE)} "
@@ -190,11 +302,17 @@ class SqlStaging(SqlSession):
         return out
 
     def abort(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+        if plan.target_label not in self._held():
+            return  # prepare did not take the table: whatever is there belongs to another run
         try:
-            stage = self.stage_name(plan.target_name)
-            self.execute_all([f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, stage)}"])
+            stage = self.stage_name(plan.target_name, load_id)
+            ctl = self.control_schema(plan, settings)
+            self.execute_all([f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, stage)}",
+                              (self.clear_control_sql(ctl), (load_id, plan.target_label))])
         except Exception:
             pass
+        finally:
+            self._release(plan)
 
     def count_rows(self, schema: str, table: str) -> int:
         return int(self.query(f"SELECT COUNT(*) FROM {self.qualify(schema, table)}")[0][0])
@@ -209,16 +327,40 @@ class SqlStaging(SqlSession):
     @abstractmethod
     def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int: ...
 
-    def partition_done(self, cur: Any, spec: WriteSpec, part: int) -> int | None:
-        """Rows an earlier attempt committed for this partition, or None."""
-        cur.execute(f"SELECT row_count FROM {self.qualify(spec.control_schema, CONTROL_TABLE)} "
-                    f"WHERE load_id = {self.P} AND table_name = {self.P} AND part_id = {self.P}",
+    def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
+        """In the attempt's transaction: lock the partition and delete what earlier attempts
+        of it committed, so this attempt's rows replace theirs; how many rows that was."""
+        self.lock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
+        ledger = self.qualify(spec.control_schema, CONTROL_TABLE)
+        cur.execute(f"SELECT attempt_id, row_count FROM {ledger} WHERE load_id = {self.P} AND "
+                    f"table_name = {self.P} AND part_id = {self.P}",
                     (spec.load_id, spec.table_key, part))
-        row = cur.fetchone()
-        return None if row is None else int(row[0])
+        found = cur.fetchall()
+        earlier = [int(r[0]) for r in found]
+        if not earlier:
+            return 0
+        marks = ", ".join([self.P] * len(earlier))
+        cur.execute(f"DELETE FROM {self.qualify(spec.schema, spec.stage_table)} "
+                    f"WHERE {self.quote(ATTEMPT_COLUMN)} IN ({marks})", tuple(earlier))
+        cur.execute(f"DELETE FROM {ledger} WHERE load_id = {self.P} AND table_name = {self.P} "
+                    f"AND part_id = {self.P}", (spec.load_id, spec.table_key, part))
+        return sum(int(r[1]) for r in found)
 
-    def record_partition(self, cur: Any, spec: WriteSpec, part: int, rows: int) -> None:
+    def end_attempt(self, cur: Any, spec: WriteSpec, part: int) -> None:
+        self.unlock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
+
+    def record_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int,
+                       rows: int) -> None:
         cur.execute(f"INSERT INTO {self.qualify(spec.control_schema, CONTROL_TABLE)} "
-                    f"(load_id, table_name, part_id, row_count) VALUES ({self.P}, {self.P}, "
-                    f"{self.P}, {self.P})",
-                    (spec.load_id, spec.table_key, part, rows))
+                    f"(load_id, table_name, part_id, attempt_id, row_count) VALUES "
+                    f"({self.P}, {self.P}, {self.P}, {self.P}, {self.P})",
+                    (spec.load_id, spec.table_key, part, attempt, rows))
+
+
+def written(results: Sequence[Any]) -> WriteResult:
+    """The write's result from the rows the successful task attempts returned; their
+    (partition, attempt) pairs are the commit messages ``commit`` checks the ledger against."""
+    replaced = sum(int(r["replaced"]) for r in results)
+    return WriteResult(rows=sum(int(r["rows"]) for r in results), partitions=len(results),
+                       receipt=tuple((int(r["part"]), int(r["attempt"])) for r in results),
+                       stats={"RowsOfFailedAttemptsReplaced": replaced} if replaced else {})

@@ -138,10 +138,15 @@ def sqlalchemy_type(module: Any, native: str,
 
 class SqlAlchemyTarget:
     """An ``ExpectationsSql``: great-expectations queries the target at ``url``; a column's
-    type is what SQLAlchemy's dialect reflects it as, by ``reflect``."""
+    type is what SQLAlchemy's dialect reflects it as, by ``reflect``; its name, by ``name``
+    (as it is, unless the dialect's reflection misreads some names)."""
 
-    def __init__(self, url: str, reflect: Callable[[str], str | None]) -> None:
-        self.url, self.reflect = url, reflect
+    def __init__(self, url: str, reflect: Callable[[str], str | None],
+                 name: Callable[[str], str] | None = None) -> None:
+        self.url, self.reflect, self.name = url, reflect, name
 
     def reflected_type(self, native: str) -> str | None:
         return self.reflect(native)
+
+    def reflected_name(self, name: str) -> str:
+        return self.name(name) if self.name is not None else name

@@ -1,14 +1,25 @@
-"""Executor side of the relational load: Arrow batches in, one transaction per
-Spark partition out. Opened inside the task, never on the driver."""
+"""Executor side of the relational load: Arrow batches in, one transaction per Spark
+task attempt out. Opened inside the task, never on the driver.
+
+Every row a task attempt writes carries the attempt's id (Spark's ``taskAttemptId``, unique
+in the application) in the staging table's ``_sdms_attempt`` column, and the attempt is
+recorded in the ledger (``sparkdms_load_attempts``) in the same transaction. An attempt
+first removes what earlier attempts of its partition committed, so a retry rewrites the
+whole partition. The driver keeps only the attempts Spark reports as successful: an
+attempt whose input ended early because its source read failed (Spark then fails and
+retries the task) never counts, even though its rows were committed.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from sparkdms.connectors.sql.spec import WriteSpec
+from sparkdms.connectors.sql.spec import ATTEMPT_COLUMN, WriteSpec
 
-RESULT_SCHEMA = "part INT, attempt INT, rows LONG, skipped BOOLEAN"
+RESULT_SCHEMA = "part INT, attempt LONG, rows LONG, replaced LONG"
 
 
 def _rebatch(batches: Iterator[Any], size: int) -> Iterator[Any]:
@@ -20,30 +31,31 @@ def _rebatch(batches: Iterator[Any], size: int) -> Iterator[Any]:
 Fill = Callable[[Any, Any], int]  # (connector, cursor) -> rows written in the open transaction
 
 
-def commit_partition(spec: WriteSpec, fill: Fill, drain: Callable[[], None]) -> tuple[int, int, int, bool]:
-    """One Spark partition, one target transaction: lock, skip if an earlier attempt
-    committed it, else fill the staging table and record the partition; commit."""
+def task_attempt() -> tuple[int, int]:
+    """(partition, attempt id) of the running Spark task; outside Spark, a fresh id."""
     from pyspark import TaskContext
 
     ctx = TaskContext.get()
-    part = ctx.partitionId() if ctx else 0
-    attempt = ctx.attemptNumber() if ctx else 0
+    if ctx is None:
+        return 0, uuid.uuid4().int >> 65
+    return ctx.partitionId(), ctx.taskAttemptId()
+
+
+def commit_partition(spec: WriteSpec, fill: Fill, part: int,
+                     attempt: int) -> tuple[int, int, int, int]:
+    """One task attempt, one target transaction: lock the partition, remove what earlier
+    attempts of it committed, write the rows tagged with this attempt, record it; commit.
+    (partition, attempt id, rows written, rows of earlier attempts replaced)."""
     connector = spec.connector(spec.endpoint)
-    key = f"{spec.load_id}/{spec.table_key}/{part}"
     conn = connector.connect()
     try:
         cur = conn.cursor()
-        connector.lock_partition(cur, key)
-        done = connector.partition_done(cur, spec, part)
-        if done is not None:
-            conn.rollback()
-            drain()
-            return part, attempt, done, True
+        replaced = connector.begin_attempt(cur, spec, part, attempt)
         rows = fill(connector, cur)
-        connector.record_partition(cur, spec, part, rows)
+        connector.record_attempt(cur, spec, part, attempt, rows)
         conn.commit()
-        connector.unlock_partition(cur, key)
-        return part, attempt, rows, False
+        connector.end_attempt(cur, spec, part)
+        return part, attempt, rows, replaced
     except Exception:
         conn.rollback()
         raise
@@ -51,35 +63,46 @@ def commit_partition(spec: WriteSpec, fill: Fill, drain: Callable[[], None]) -> 
         conn.close()
 
 
-def write_partition(spec: WriteSpec, batches: Iterator[Any]) -> tuple[int, int, int, bool]:
+def tagged(batches: Iterator[Any], attempt: int) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        yield batch.append_column(ATTEMPT_COLUMN, pa.array([attempt] * batch.num_rows, pa.int64()))
+
+
+def write_partition(spec: WriteSpec, batches: Iterator[Any],
+                    where: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+    """Write one partition's batches as one attempt; (partition, attempt id, rows,
+    rows of earlier attempts replaced)."""
+    part, attempt = where or task_attempt()
+    with_tag = replace(spec, columns=(*spec.columns, ATTEMPT_COLUMN))
+
     def fill(connector: Any, cur: Any) -> int:
-        return sum(connector.insert_batch(cur, spec, b) for b in _rebatch(batches, spec.commit_rate))
+        return sum(connector.insert_batch(cur, with_tag, b)
+                   for b in _rebatch(tagged(batches, attempt), spec.commit_rate))
 
-    def drain() -> None:  # the partition was committed by an earlier attempt
-        for _ in batches:
-            pass
-
-    return commit_partition(spec, fill, drain)
+    return commit_partition(spec, fill, part, attempt)
 
 
 def copy_partition(spec: WriteSpec, source_class: type, source: Any,
-                   query: str) -> tuple[int, int, int, bool]:
+                   query: str) -> tuple[int, int, int, int]:
     """Same-engine fast path: the source's COPY stream goes straight into the target's."""
+    part, attempt = task_attempt()
 
     def fill(connector: Any, cur: Any) -> int:
         return connector.copy_stream(cur, spec, source_class(source), query)
 
-    return commit_partition(spec, fill, lambda: None)
+    return commit_partition(spec, fill, part, attempt)
 
 
 def partition_writer(spec: WriteSpec) -> Callable[[Iterator[Any]], Iterator[Any]]:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
-        part, attempt, rows, skipped = write_partition(spec, batches)
+        part, attempt, rows, replaced = write_partition(spec, batches)
         yield pa.RecordBatch.from_pydict(
-            {"part": [part], "attempt": [attempt], "rows": [rows], "skipped": [skipped]},
-            schema=pa.schema([("part", pa.int32()), ("attempt", pa.int32()),
-                              ("rows", pa.int64()), ("skipped", pa.bool_())]))
+            {"part": [part], "attempt": [attempt], "rows": [rows], "replaced": [replaced]},
+            schema=pa.schema([("part", pa.int32()), ("attempt", pa.int64()),
+                              ("rows", pa.int64()), ("replaced", pa.int64())]))
 
     return run

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,16 +172,42 @@ class SQLiteConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id TEXT NOT NULL, table_name TEXT NOT NULL, part_id INTEGER NOT NULL, "
-                "row_count INTEGER NOT NULL, committed_at TEXT DEFAULT CURRENT_TIMESTAMP, "
-                "PRIMARY KEY (load_id, table_name, part_id))")
+                "attempt_id INTEGER NOT NULL, row_count INTEGER NOT NULL, "
+                "committed_at TEXT DEFAULT CURRENT_TIMESTAMP, "
+                "PRIMARY KEY (load_id, table_name, attempt_id))")
 
     def stage_like_sql(self, plan: TablePlan, stage: str) -> str:
         return (f"CREATE TABLE {self.qualify(plan.target_schema, stage)} AS SELECT * FROM "
                 f"{self.qualify(plan.target_schema, plan.target_name)} WHERE 0")
 
-    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str]:
         # SQLite cannot add a primary key later: it is always created with the table
-        super().prepare(plan, _PkNow(settings), load_id)
+        return super().prepare(plan, _PkNow(settings), load_id)
+
+    def table_lock(self, plan: TablePlan) -> Any:
+        """An exclusive ``flock`` on a file beside the database, per target table: released
+        by the kernel when the process ends, so a killed run never leaves it held."""
+        import fcntl
+
+        digest = hashlib.sha1(plan.target_label.encode()).hexdigest()[:16]
+        path = Path(self.file).with_name(f".{Path(self.file).name}.{digest}.sdms-lock")
+        handle = open(path, "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return handle
+
+    def release_table_lock(self, handle: Any) -> None:
+        handle.close()
+
+    def stage_tables(self, schema: str) -> list[str]:
+        return [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND instr(name, '__sdms_') > 0")]
+
+    def attempt_column_sql(self, schema: str, stage: str) -> str:
+        return f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN \"_sdms_attempt\" INTEGER"
 
     def swap_sql(self, plan: TablePlan, stage: str, exists: bool,
                  settings: Settings) -> list[str]:

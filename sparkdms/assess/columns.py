@@ -88,8 +88,9 @@ def unsupported_items(errors: list[UnsupportedTypeError], tables: tuple[Table, .
 
 
 def name_items(found: list[identifiers.Finding], reports: dict[str, TableReport]) -> None:
-    """Names that collide, get cut or are reserved words on the target."""
-    grade = {"collision": ("error", "medium"), "truncated": ("warning", "simple"),
+    """Names that collide, the target refuses, get cut or are reserved words on the target."""
+    grade = {"collision": ("error", "medium"), "invalid": ("error", "medium"),
+             "truncated": ("warning", "simple"),
              "reserved": ("info", "simple")}
     for f in found:
         level, effort = grade.get(f.kind, ("info", "simple"))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from sparkdms.assess.model import Assessment
+from sparkdms.task.secrets import redact_data, redact_known
 
 
 def write(assessment: Assessment, out: str | Path) -> tuple[Path, Path]:
@@ -14,9 +15,11 @@ def write(assessment: Assessment, out: str | Path) -> tuple[Path, Path]:
 
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(assessment.as_dict(), indent=2, default=str) + "\n")
+    # no secret in either file: strings redacted before JSON or HTML escaping
+    data = redact_data(json.loads(json.dumps(assessment.as_dict(), default=str)))
+    path.write_text(json.dumps(data, indent=2) + "\n")
     page = path.with_suffix(".html")
-    page.write_text(render(assessment.as_dict()))
+    page.write_text(render(data))
     return path, page
 
 
@@ -34,4 +37,4 @@ def print_summary(assessment: Assessment) -> str:
         lines += [f"    {i.level.upper()}: {i.message}" for i in t.items if i.level == "error"]
     lines.append("  the task can run" if s["runnable"] else
                  "  the task will refuse to run until the errors above are fixed")
-    return "\n".join(lines)
+    return redact_known("\n".join(lines))

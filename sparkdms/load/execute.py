@@ -56,9 +56,12 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
           flush=True)
     ctx.spark.sparkContext.setJobGroup(tp.source_label, f"sparkdms load {tp.source_label}")
     try:
-        ctx.target.prepare(tp, settings, ctx.load_id)
+        for note in ctx.target.prepare(tp, settings, ctx.load_id) or ():
+            print(f"  note    {note}", file=ctx.out, flush=True)
+            stats.extra.setdefault("Notes", []).append(note)
         result = write_table(ctx, tp, stats)
-        ctx.target.commit(tp, settings, ctx.load_id)
+        ctx.target.commit(tp, settings, ctx.load_id, result)
+        stats.extra.update(result.stats)
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
         stats.finish(result.rows)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sparkdms.catalog import Table
 from sparkdms.plan import Condition, Filter
-from sparkdms.types import spark_type
+from sparkdms.types import spark_col, spark_type
 
 # operator -> Spark Column expression over (column, value literals)
 OPERATORS: dict[str, Callable[[Any, list[Any]], Any]] = {
@@ -37,10 +37,8 @@ def condition(cond: Condition, column: Any, dtype: Any) -> Any:
 
 def filter_column(f: Filter, table: Table) -> Any:
     """One filter as a Spark boolean column: its conditions ORed."""
-    from pyspark.sql import functions as F
-
     col = table.column(f.column)
-    ref = F.col("`" + col.name.replace("`", "``") + "`")
+    ref = spark_col(col.name)
     dtype = spark_type(col.ltype)
     return reduce(lambda a, b: a | b, [condition(c, ref, dtype) for c in f.conditions])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkdms.plan import ColumnPlan, TablePlan
-from sparkdms.types import spark_type
+from sparkdms.types import spark_col, spark_type
 
 
 def column_expr(col: ColumnPlan, current: dict[str, Any]) -> Any:
@@ -17,7 +17,7 @@ def column_expr(col: ColumnPlan, current: dict[str, Any]) -> Any:
         expr = F.expr(col.expression)
     else:
         name = col.source_name or col.target_name
-        expr = F.col(f"`{name}`")
+        expr = spark_col(name)
         if current.get(name) == want:
             return expr.alias(col.target_name)
     return expr.cast(want).alias(col.target_name)  # type: ignore[arg-type]

@@ -14,13 +14,16 @@ Names longer than the target allows are truncated (bytes on PostgreSQL, characte
 elsewhere). Two names that become equal on the target -- after folding, truncation,
 or because the target compares them case-insensitively (MySQL columns, SQLite,
 SQL Server, Spark) -- stop the task before anything is written, naming both sources
-and the rename rule that fixes it.
+and the rename rule that fixes it. So does a name the target refuses even quoted
+(``IdentRules.forbidden`` of its dialect: a MySQL name ending in a space, a NUL in a
+PostgreSQL name), naming the table, the column and the rule.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -64,10 +67,11 @@ CASES: dict[str, Callable[[str, IdentRules], str]] = {
 
 
 class IdentifierError(TerminalError):
-    """Two source objects would get the same target name."""
+    """Two source objects would get the same target name, or a name the target refuses."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("identifier collision on the target: " + "; ".join(problems))
+    def __init__(self, problems: list[str],
+                 what: str = "identifier collision on the target") -> None:
+        super().__init__(f"{what}: " + "; ".join(problems))
         self.problems = problems
 
 
@@ -104,6 +108,11 @@ def is_reserved(name: str, rules: IdentRules) -> bool:
     return name.lower() in rules.reserved
 
 
+def refused(name: str, rules: IdentRules) -> str | None:
+    """The target's rule that ``name`` breaks (``IdentRules.forbidden``), or None."""
+    return next((why for pattern, why in rules.forbidden if re.search(pattern, name)), None)
+
+
 def unique_name(base: str, rules: IdentRules, taken: set[str], ci: bool = True) -> str:
     """``base`` fitted to the length limit; if taken, a short hash keeps it unique."""
     def key(n: str) -> str:
@@ -127,7 +136,7 @@ def unique_name(base: str, rules: IdentRules, taken: set[str], ci: bool = True) 
 
 @dataclass
 class Finding:
-    kind: str  # collision | truncated | reserved | renamed
+    kind: str  # collision | invalid | truncated | reserved | renamed
     table: str  # source table
     message: str
     column: str | None = None
@@ -168,6 +177,13 @@ def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
                 f"columns {other!r} and {c.target_name!r} of {tp.source_label} both become "
                 f"{new!r} on the target; add a rename transformation rule (rule-target column, "
                 f"rule-action rename) for one of them"), c.source_name))
+        why = refused(new, rules)
+        if why is not None:
+            was = f"column {new!r}" if new == (c.source_name or new) else \
+                f"column {c.source_name!r} (on the target {new!r})"
+            findings.append(Finding("invalid", tp.source_label, (
+                f"{was} of {tp.source_label}: {why}; add a rename transformation rule "
+                "(rule-target column, rule-action rename) for it"), c.source_name))
         if is_reserved(new, rules):
             findings.append(Finding("reserved", tp.source_label, f"column {new!r} is a reserved "
                                     "word on the target: queries must quote it", c.source_name))
@@ -185,7 +201,8 @@ def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
 
 def apply_rules(plan: Plan, engine: str, case: str = "keep") -> tuple[Plan, list[Finding]]:
     """Fit every target table and column name to the target's rules; report collisions,
-    truncations and reserved words (collisions are errors, see ``check``)."""
+    names the target refuses, truncations and reserved words (the first two are errors, see
+    ``check``)."""
     rules = rules_for(engine)
     findings: list[Finding] = []
     tables = []
@@ -197,12 +214,25 @@ def apply_rules(plan: Plan, engine: str, case: str = "keep") -> tuple[Plan, list
             findings.append(Finding("truncated", tp.source_label, f"table name {tp.target_name!r} "
                                     f"is longer than {rules.max_length} {rules.unit}: "
                                     f"{fitted.target_name!r} on the target"))
+        first_in_schema = fitted.target_schema not in schemas
         names = schemas.setdefault(fitted.target_schema, _Names(rules, rules.ci_tables))
         other = names.claim(fitted.target_name, tp.source_label)
         if other is not None:
             findings.append(Finding("collision", tp.source_label, (
                 f"tables {other} and {tp.source_label} both become {fitted.target_label} on the "
                 "target; add a rename transformation rule (rule-target table) for one of them")))
+        why = refused(fitted.target_name, rules)
+        if why is not None:
+            findings.append(Finding("invalid", tp.source_label, (
+                f"table {tp.source_label} (on the target {fitted.target_name!r}): {why}; add a "
+                "rename transformation rule (rule-target table, rule-action rename) for it")))
+        why = refused(fitted.target_schema, rules) \
+            if first_in_schema and fitted.target_schema else None  # "": the default schema
+        if why is not None:
+            findings.append(Finding("invalid", tp.source_label, (
+                f"schema {fitted.target_schema!r} (the target of {tp.source_label}): {why}; "
+                "add a rename transformation rule (rule-target schema, rule-action rename) "
+                "for it")))
         if is_reserved(fitted.target_name, rules):
             findings.append(Finding("reserved", tp.source_label, f"table {fitted.target_name!r} is "
                                     "a reserved word on the target: queries must quote it"))
@@ -225,13 +255,17 @@ def collecting() -> Iterator[list[Finding]]:
 
 
 def check(plan: Plan, engine: str, case: str = "keep") -> Plan:
-    """``apply_rules``, raising IdentifierError when two names collide."""
+    """``apply_rules``, raising IdentifierError when two names collide or the target refuses
+    a name."""
     fitted, findings = apply_rules(plan, engine, case)
     collector = _collect.get()
     if collector is not None:
         collector.extend(findings)
         return fitted
+    invalid = [f.message for f in findings if f.kind == "invalid"]
     collisions = [f.message for f in findings if f.kind == "collision"]
+    if invalid:
+        raise IdentifierError(invalid + collisions, f"names {engine} cannot hold")
     if collisions:
         raise IdentifierError(collisions)
     return fitted

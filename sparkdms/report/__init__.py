@@ -3,12 +3,15 @@ table, and the JSON report."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from sparkdms.task.secrets import redact_data, redact_known
 
 TABLE_COMPLETED = "Table completed"
 TABLE_ERROR = "Table error"
@@ -85,7 +88,8 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), indent=2, default=str) + "\n")
+        data = redact_data(json.loads(json.dumps(self.as_dict(), default=str)))  # no secret
+        path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 COLUMNS = (("Source table", lambda t: f"{t.SchemaName}.{t.TableName}"),
@@ -113,6 +117,12 @@ VALIDATION_COLUMNS = (("Validation", lambda t: str(t.extra.get("ValidationState"
 
 
 def print_summary(report: Report, out: TextIO) -> None:
+    text = io.StringIO()
+    _print_summary(report, text)
+    out.write(redact_known(text.getvalue()))  # errors echo what drivers said: no secret
+
+
+def _print_summary(report: Report, out: TextIO) -> None:
     print("", file=out)
     validated = any(t.extra.get("ValidationState", "Not enabled") != "Not enabled"
                     for t in report.tables)

@@ -48,20 +48,26 @@ class Endpoint:
     schema: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:  # passwords inside URLs: known secrets from now on
+        url_secrets(self.url)
+        url_secrets(self.path)
+
     @property
     def secrets(self) -> list[Secret]:
         """Every secret of the endpoint: the password, secret options, passwords written in
-        the connection string. Messages are redacted of all of them."""
+        the connection string (or a path URL). Messages are redacted of all of them."""
         return [*([self.password] if self.password else []), *option_secrets(self.options),
-                *url_secrets(self.url)]
+                *url_secrets(self.url), *url_secrets(self.path)]
 
     def __repr__(self) -> str:  # the connection string may hold a password
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["url"] = mask_url(self.url) if self.url else None
+        shown["path"] = mask_url(self.path) if self.path else None
         return f"Endpoint({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def describe(self) -> str:
-        where = self.path or (mask_url(self.url) if self.url else None) or \
+        where = (mask_url(self.path) if self.path else None) or \
+            (mask_url(self.url) if self.url else None) or \
             f"{self.host}:{self.port}/{self.database}"
         return f"{self.engine} at {where}"
 

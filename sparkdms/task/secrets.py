@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sparkdms.errors import TaskConfigError
 
 _REF = re.compile(r"\$\{(env|file):([^}]+)\}")
+
+
+# every secret value this process has read: what the output guards (console, report and
+# assessment files) redact, whichever object the value reached them through
+_KNOWN: set[str] = set()
 
 
 class Secret:
@@ -20,6 +27,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if value:
+            _KNOWN.add(value)
 
     def reveal(self) -> str:
         return self._value
@@ -62,30 +71,87 @@ def resolve_refs(value: str, key: str, base_dir: Path | None = None) -> str:
     return _REF.sub(sub, value)
 
 
-def redact(text: str, secrets: list[Secret]) -> str:
-    """Remove every known secret value from a message (e.g. a JVM exception)."""
-    for secret in secrets:
-        raw = secret.reveal()
-        if raw:
-            text = text.replace(raw, "****")
-    return text
+def known_secrets() -> list[Secret]:
+    """Every secret this process has read (task passwords, secret options, URL passwords)."""
+    return [Secret(v) for v in sorted(_KNOWN)]
+
+
+def _forms(raw: str) -> set[str]:
+    """A secret as it may be written: as read, percent-decoded (from a URL), percent-encoded
+    (into a URL a driver or SQLAlchemy echoes)."""
+    return {f for f in (raw, unquote(raw), quote(raw, safe="")) if f}
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(raw_values: frozenset[str]) -> re.Pattern[str] | None:
+    """One regex for whole occurrences of the values in each of their forms: a form that
+    starts (ends) with a word character must not continue a word on that side, so the
+    password ``dms`` leaves ``big__sdms_stage`` alone. Longest first, so no part of a longer
+    secret survives."""
+    forms = {f for raw in raw_values for f in _forms(raw)}
+    alts = []
+    for value in sorted(forms, key=lambda v: (-len(v), v)):
+        left = r"(?<!\w)" if re.match(r"\w", value[0]) else ""
+        right = r"(?!\w)" if re.match(r"\w", value[-1]) else ""
+        alts.append(f"{left}{re.escape(value)}{right}")
+    return re.compile("|".join(alts)) if alts else None
+
+
+def _redact(text: str, raw_values: frozenset[str]) -> str:
+    pattern = _pattern(raw_values) if raw_values and text else None
+    return pattern.sub("****", text) if pattern else text
+
+
+def redact(text: str, secrets: Iterable[Secret]) -> str:
+    """Replace every whole occurrence of a secret value by ``****`` in a message (e.g. a JVM
+    exception). Whole: not inside a longer name or word (see ``_pattern``)."""
+    return _redact(text, frozenset(v for s in secrets if (v := s.reveal())))
+
+
+def redact_known(text: str) -> str:
+    """``redact`` with every secret this process has read: the output guards use it."""
+    return _redact(text, frozenset(_KNOWN))
+
+
+def redact_data(value: Any, secrets: Iterable[Secret] | None = None) -> Any:
+    """A JSON-like value (dicts, lists, strings) with every string redacted, of ``secrets``
+    or of every secret this process has read; before it is serialized, so escaping (JSON,
+    HTML) cannot hide a secret from the redaction."""
+    raw = frozenset(_KNOWN) if secrets is None else \
+        frozenset(v for s in secrets if (v := s.reveal()))
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return _redact(item, raw)
+        if isinstance(item, Mapping):
+            return {walk(k): walk(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
 
 
 # option keys whose values are secrets whatever the engine declares
 SECRET_WORDS = re.compile(r"password|passwd|secret|token|private[_-]?key|access[_-]?key|"
                           r"credential", re.IGNORECASE)
-_URL_USERINFO = re.compile(r"(//[^/:@?#\s]*:)([^@/?#\s]+)(@)")
-_URL_PARAM = re.compile(r"([?&;](?:password|passwd|secret|token|sslpassword)=)([^&;#\s]+)",
+# user:password@ in the authority: the password runs to the authority's last @ (as in
+# urllib), so an unencoded @ inside it is masked with the rest
+_URL_USERINFO = re.compile(r"(//[^/:@?#\s]*:)([^/?#\s]*)(@)")
+# a value runs to the next & (JDBC URLs of PostgreSQL and MySQL); where ; separates
+# parameters (SQL Server) the masked value runs on, and the part before ; is a secret too
+_URL_PARAM = re.compile(r"([?&;](?:password|passwd|secret|token|sslpassword)=)([^&#\s]+)",
                         re.IGNORECASE)
 
 
 def url_secrets(url: str | None) -> list[Secret]:
-    """Passwords written inside a connection string (``user:pw@host``, ``?password=pw``)."""
+    """Passwords written inside a connection string (``user:pw@host``, ``?password=pw``),
+    as written and percent-decoded."""
     if not url:
         return []
     found = [m.group(2) for m in _URL_USERINFO.finditer(url)]
-    found += [m.group(2) for m in _URL_PARAM.finditer(url)]
-    return [Secret(v) for v in found]
+    found += [v for m in _URL_PARAM.finditer(url) for v in (m.group(2), m.group(2).split(";")[0])]
+    return [Secret(v) for v in dict.fromkeys(f for raw in found for f in (raw, unquote(raw)) if f)]
 
 
 def mask_url(url: str) -> str:

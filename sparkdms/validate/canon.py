@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sparkdms.types import INTEGER_KINDS, LType
+from sparkdms.types import INTEGER_KINDS, LType, spark_quote
 from sparkdms.validate.columns import STRING_KINDS, ColumnSpec
 
 INT_KINDS = (*INTEGER_KINDS, "year")
@@ -217,7 +217,7 @@ class SparkRenderer(Renderer):
     name = "spark"
 
     def __init__(self) -> None:
-        super().__init__(lambda n: "`" + n.replace("`", "``") + "`")
+        super().__init__(spark_quote)
 
     def text(self, expr: str) -> str:
         return f"CAST({expr} AS STRING)"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sparkdms.task.secrets import redact_data
 from sparkdms.validate.compare import Difference
 
 if TYPE_CHECKING:
@@ -48,9 +49,9 @@ class FailureRow:
 
 
 def rows_for(task: str, owner: str, table: str, differences: list[Difference]) -> list[FailureRow]:
-    now = datetime.now(UTC)
-    return [FailureRow(task, owner, table, now, dumps(d.key), d.failure_type, dumps(d.details))
-            for d in differences]
+    now = datetime.now(UTC)  # rows are kept and printed: no secret in them
+    return [FailureRow(task, owner, table, now, dumps(redact_data(d.key)), d.failure_type,
+                       dumps(redact_data(d.details))) for d in differences]
 
 
 def dumps(value: Any) -> str:

@@ -31,7 +31,7 @@ from sparkdms.connectors.base import (
 from sparkdms.catalog import Catalog, Column, Table
 from sparkdms.errors import EndpointError, TaskConfigError
 from sparkdms.plan import Condition, Filter, Partition, Partitioning, TablePlan
-from sparkdms.types import INTEGER_KINDS, spark_type
+from sparkdms.types import INTEGER_KINDS, spark_quote, spark_type
 from tests.fake_engine import store
 from tests.fake_engine.types import FAKE
 
@@ -69,7 +69,7 @@ def _literal(value: str, dtype: Any) -> str:
 def filter_text(f: Filter, table: Table) -> str:
     """One filter as Spark SQL text: the fake engine's own rendering of neutral filters."""
     col = table.column(f.column)
-    ref = "`" + col.name.replace("`", "``") + "`"
+    ref = spark_quote(col.name)
     dtype = spark_type(col.ltype)
 
     def one(cond: Condition) -> str:
@@ -168,7 +168,7 @@ class FakeConnector(Connector):
         frame = functools.reduce(lambda a, b: a.union(b), frames)
         for f in pushed:  # applied before the projection: a filter may name any column
             frame = frame.where(filter_text(f, table))
-        names = [f"`{c.name}`" for c in table.columns if c.name in plan.source_names]
+        names = [spark_quote(c.name) for c in table.columns if c.name in plan.source_names]
         files = sum(len(p.files) for p in partitions if isinstance(p, FakeSegments))
         return ReadResult(frame.select(*names), {"FakeSegmentsRead": files})
 
@@ -218,7 +218,8 @@ class FakeConnector(Connector):
         results = df.mapInArrow(write_partition, "part INT, rows LONG").collect()
         return WriteResult(rows=sum(r["rows"] for r in results), partitions=len(results))
 
-    def commit(self, plan: TablePlan, settings: Settings, load_id: str) -> None:
+    def commit(self, plan: TablePlan, settings: Settings, load_id: str,
+               result: WriteResult | None = None) -> None:
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
         stage = self.staging(plan, load_id)
         dest = store.table_dir(self.root, plan.target_schema, plan.target_name)

@@ -1,5 +1,7 @@
 """The per-partition commit protocol on the real servers: a retried or speculative
-task that writes a partition again adds nothing; abort leaves no staging table;
+task that writes a partition again replaces the earlier attempt, and only the attempts
+Spark accepted land; a concurrent load of the same table is refused; leftovers of a killed
+run are removed; abort leaves no staging table;
 TRUNCATE_BEFORE_LOAD and DO_NOTHING keep the existing table."""
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ def target_rows(endpoint: dict, table: str) -> list[tuple]:
         return sorted(fetch(conn, f"SELECT id, v FROM {name}"), key=lambda r: r[0])
 
 
-def test_repeated_partition_write_is_idempotent(pg_db, target, tmp_path):
+def test_a_retried_partition_replaces_the_earlier_attempt(pg_db, target, tmp_path):
+    """Attempt 1 of partition 0 commits only part of its rows (its source read failed after
+    the writer's input ended); attempt 2 rewrites the whole partition. Whichever attempt
+    Spark reports as the successful one is what lands: never both, never the partial one."""
+    from sparkdms.connectors.sql.staging import written
+
     seed_source(pg_db)
     task_path = write_task(tmp_path, pg_db, target, [selection("public", "items")])
     prep = prepare(task_path)
@@ -55,13 +62,75 @@ def test_repeated_partition_write_is_idempotent(pg_db, target, tmp_path):
     tgt.prepare_task(prep.plan.tables, settings)
     tgt.prepare(plan, settings, "load1")
     spec = tgt.write_spec(plan, settings, "load1")
-    batch = pa.RecordBatch.from_pydict({"id": [10, 11], "v": ["x", None]})
-    first = write_partition(spec, iter([batch]))
-    again = write_partition(spec, iter([batch]))  # the retried attempt of partition 0
-    assert first[2:] == (2, False)
-    assert again[2:] == (2, True)  # skipped, and reports what the first attempt committed
-    tgt.commit(plan, settings, "load1")
-    assert target_rows(target, "items") == [(10, "x"), (11, None)]
+    partial = pa.RecordBatch.from_pydict({"id": [10], "v": ["x"]})
+    whole = pa.RecordBatch.from_pydict({"id": [10, 11, 12], "v": ["x", None, "z"]})
+    other = pa.RecordBatch.from_pydict({"id": [20], "v": ["p1"]})
+    first = write_partition(spec, iter([partial]), where=(0, 101))
+    retry = write_partition(spec, iter([whole]), where=(0, 102))
+    part1 = write_partition(spec, iter([other]), where=(1, 103))
+    assert (first, retry, part1) == ((0, 101, 1, 0), (0, 102, 3, 1), (1, 103, 1, 0))
+    results = [{"part": p, "attempt": a, "rows": n, "replaced": r} for p, a, n, r in (retry, part1)]
+    tgt.commit(plan, settings, "load1", written(results))
+    assert target_rows(target, "items") == [(10, "x"), (11, None), (12, "z"), (20, "p1")]
+
+
+def test_an_attempt_spark_did_not_accept_is_removed_at_commit(pg_db, target, tmp_path):
+    """A speculative attempt that committed after the accepted one of another partition."""
+    from sparkdms.connectors.sql.staging import written
+
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "load9")
+    spec = tgt.write_spec(plan, settings, "load9")
+    kept = write_partition(spec, iter([pa.RecordBatch.from_pydict({"id": [1], "v": ["a"]})]),
+                           where=(0, 7))
+    write_partition(spec, iter([pa.RecordBatch.from_pydict({"id": [2], "v": ["b"]})]),
+                    where=(1, 8))  # Spark reports no success for partition 1's attempt 8
+    tgt.commit(plan, settings, "load9",
+               written([{"part": 0, "attempt": 7, "rows": kept[2], "replaced": 0}]))
+    assert target_rows(target, "items") == [(1, "a")]
+
+
+def test_a_second_load_of_the_same_table_is_refused_while_one_runs(pg_db, target, tmp_path):
+    from sparkdms.errors import LoadConflictError
+
+    seed_source(pg_db)
+    first = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    second = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")],
+                                name="again"))
+    plan, settings = first.plan.tables[0], first.task.settings
+    first.target.prepare_task(first.plan.tables, settings)
+    first.target.prepare(plan, settings, "loadA")
+    with pytest.raises(LoadConflictError) as err:
+        second.target.prepare(second.plan.tables[0], settings, "loadB")
+    assert "another sparkdms run is loading it now" in str(err.value)
+    second.target.abort(second.plan.tables[0], settings, "loadB")  # must not touch loadA's
+    assert first.target.table_exists(plan.target_schema,
+                                     first.target.stage_name(plan.target_name, "loadA"))
+    first.target.abort(plan, settings, "loadA")
+    second.target.prepare(second.plan.tables[0], settings, "loadB")  # free again
+    second.target.abort(second.plan.tables[0], settings, "loadB")
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_reported(pg_db, target, tmp_path):
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "killed1")
+    spec = tgt.write_spec(plan, settings, "killed1")
+    write_partition(spec, iter([pa.RecordBatch.from_pydict({"id": [5], "v": ["k"]})]),
+                    where=(0, 1))
+    tgt._release(plan)  # the driver died: its lock is gone, staging and ledger rows stay
+    again = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    notes = again.target.prepare(plan, settings, "next1")
+    assert any("dropped 1 staging table" in n for n in notes), notes
+    assert any("removed 1 ledger row" in n for n in notes), notes
+    assert not again.target.table_exists(plan.target_schema, tgt.stage_name(plan.target_name,
+                                                                            "killed1"))
+    again.target.abort(plan, settings, "next1")
 
 
 def test_abort_drops_staging(pg_db, target, tmp_path):
@@ -70,9 +139,9 @@ def test_abort_drops_staging(pg_db, target, tmp_path):
     plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
     tgt.prepare_task(prep.plan.tables, settings)
     tgt.prepare(plan, settings, "load2")
-    assert tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name))
+    assert tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name, "load2"))
     tgt.abort(plan, settings, "load2")
-    assert not tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name))
+    assert not tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name, "load2"))
     assert not tgt.table_exists(plan.target_schema, plan.target_name)
 
 

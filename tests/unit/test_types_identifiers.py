@@ -3,7 +3,10 @@ target compares case-insensitively, reserved words, and key columns following re
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from sparkdms.connectors.base import IdentRules
 
 from sparkdms.catalog import Column, Index, Table
 from sparkdms.plan import ColumnPlan, Plan, TablePlan
@@ -13,6 +16,7 @@ from sparkdms.plan.identifiers import (
     check,
     collecting,
     fit,
+    refused,
     rules_for,
     unique_name,
 )
@@ -94,3 +98,60 @@ def test_unique_name_adds_a_hash_when_taken() -> None:
     assert first == "orders_customer_id_fkey" and second.startswith("orders_customer_id_fkey_")
     long = unique_name("i" * 80, rules_for("postgres"), {"i" * 63})
     assert len(long) == 63 and long != "i" * 63
+
+
+def test_names_the_target_cannot_hold_stop_the_plan() -> None:
+    """MySQL/MariaDB refuse a name ending in a space (table, column or database) and
+    characters above U+FFFF: the plan stops naming the table, the column and the rule."""
+    plan = plan_of(("spaced ", ["id", "note ", "ok🚀"]))
+    with pytest.raises(IdentifierError) as err:
+        check(plan, "mariadb")
+    text = str(err.value)
+    assert text.startswith("names mariadb cannot hold: ")
+    assert "table src.spaced  (on the target 'spaced '): MySQL and MariaDB names cannot end " \
+           "with a space" in text
+    assert "column 'note ' of src.spaced : MySQL and MariaDB names cannot end with a space" in text
+    assert "column 'ok🚀' of src.spaced : MySQL and MariaDB names take only characters up to " \
+           "U+FFFF" in text
+    assert "rule-target table, rule-action rename" in text
+    assert "rule-target column, rule-action rename" in text
+    assert len(err.value.problems) == 3
+    assert check(plan, "postgres") is not None  # PostgreSQL takes all three
+
+
+@pytest.mark.parametrize("name", ["tab\t", "nl\n", "cr\r", " "])
+def test_mysql_refuses_any_trailing_ascii_space(name: str) -> None:
+    assert refused(name, rules_for("mysql")) is not None
+    assert refused(" lead", rules_for("mysql")) is None
+    assert refused("nbsp\u00a0", rules_for("mysql")) is None  # the server takes it
+
+
+def test_postgres_refuses_nul_and_empty_names() -> None:
+    assert "NUL" in (refused("a\x00b", rules_for("postgres")) or "")
+    assert "empty" in (refused("", rules_for("postgres")) or "")
+    assert refused("trailing ", rules_for("postgres")) is None
+    plan = plan_of(("t", ["id", "bad\x00"]))
+    with pytest.raises(IdentifierError, match=r"column 'bad\\x00' of src.t: PostgreSQL names "
+                                              r"cannot contain NUL"):
+        check(plan, "postgres")
+
+
+def test_a_refused_schema_is_named_once_and_renamed_columns_show_both_names() -> None:
+    plan = plan_of(("a", ["id"]), ("b", ["x"]))
+    plan = replace(plan, tables=tuple(
+        replace(tp, target_schema="db ", columns=tuple(replace(c, target_name=c.target_name + " ")
+                                                       for c in tp.columns))
+        for tp in plan.tables))
+    with collecting() as found:
+        check(plan, "mysql")
+    invalid = [f.message for f in found if f.kind == "invalid"]
+    assert sum(m.startswith("schema 'db ' (the target of src.a)") for m in invalid) == 1
+    assert "column 'id' (on the target 'id ') of src.a" in invalid[0]
+    assert all("rename" in m for m in invalid) and len(invalid) == 3
+
+
+def test_forbidden_names_are_engine_data() -> None:
+    """The core only reads IdentRules.forbidden: any dialect can declare its own rule."""
+    rules = IdentRules(0, "chars", "keep", frozenset(), forbidden=((r"\$", "no dollar here"),))
+    assert refused("a$b", rules) == "no dollar here" and refused("ab", rules) is None
+    assert rules_for("sqlite").forbidden == ()  # SQLite takes any name

@@ -44,7 +44,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sparkdms.types import LType, spark_type
+from sparkdms.types import LType, spark_quote, spark_type
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 UPPER = LOWER.upper()
@@ -77,10 +77,6 @@ class Compiled:
 
 def spark_str(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def bq(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def kind_of(ltype: LType) -> str:
@@ -175,13 +171,13 @@ def _column(r: _Renderer, node: exp.Column) -> Typed:
     if name.startswith("AR_"):
         return _header(r, name)
     if not r.scope.known:
-        return Typed(bq(name), "any")
+        return Typed(spark_quote(name), "any")
     if name not in r.scope.columns:
         near = [c for c in r.scope.columns if c.lower() == name.lower()]
         hint = f" (names are case-sensitive: did you mean ${near[0]}?)" if near else ""
         raise Untranslatable(f"column ${name} does not exist in {r.scope.schema}."
                              f"{r.scope.table}{hint}")
-    return Typed(bq(name), kind_of(r.scope.columns[name]))
+    return Typed(spark_quote(name), kind_of(r.scope.columns[name]))
 
 
 _NOW = Typed("date_format(current_timestamp(), 'yyyy-MM-dd HH:mm:ss')", "text")

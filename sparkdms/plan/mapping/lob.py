@@ -26,6 +26,8 @@ from typing import Any, TextIO
 from sparkdms.errors import TableLoadError
 from sparkdms.plan import TablePlan
 from sparkdms.plan.typemap.fidelity import is_lob
+from sparkdms.plan.typemap.resolve import spark_literal
+from sparkdms.types import spark_quote
 
 MAX_KEYS = 100
 POLICY = "ErrorBehavior.DataTruncationErrorPolicy"
@@ -39,10 +41,6 @@ class TruncationError(TableLoadError):
         self.stop_task = stop_task
 
 
-def _bq(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _cont(b: str, pos: str) -> str:
     """Is the byte at ``pos`` of binary ``b`` a UTF-8 continuation byte (0x80-0xBF)?"""
     return f"(hex(substring({b}, {pos}, 1)) BETWEEN '80' AND 'BF')"
@@ -50,7 +48,7 @@ def _cont(b: str, pos: str) -> str:
 
 def cut_sql(col: str, n: int, binary: bool) -> str:
     """The value cut to ``n`` bytes; text at the last character boundary at or before it."""
-    c = _bq(col)
+    c = spark_quote(col)
     if binary:
         return f"CASE WHEN octet_length({c}) > {n} THEN substring({c}, 1, {n}) ELSE {c} END"
     b = f"encode({c}, 'UTF-8')"
@@ -67,8 +65,8 @@ def key_sql(tp: TablePlan, available: set[str]) -> str:
               if c.name in available and not is_lob(c.ltype)][:3]
     if not pk:
         return "'(no key)'"
-    parts = [f"concat('{k.replace(chr(39), '')}=', coalesce(CAST({_bq(k)} AS STRING), 'NULL'))"
-             for k in pk]
+    parts = [f"concat({spark_literal(k + '=')}, coalesce(CAST({spark_quote(k)} AS STRING), "
+             "'NULL'))" for k in pk]
     return f"concat_ws(', ', {', '.join(parts)})"
 
 
@@ -85,7 +83,7 @@ def apply(df: Any, tp: TablePlan, settings: Any) -> tuple[Any, Callable[[Any, Te
     if limit is None or not cols:
         return df, None
     n, policy = limit.max_bytes, settings[POLICY]
-    over = {c: f"(octet_length({_bq(c)}) > {n})" for c in cols}
+    over = {c: f"(octet_length({spark_quote(c)}) > {n})" for c in cols}
     any_over = " OR ".join(over.values())
     key = key_sql(tp, set(fields))
     if policy in ("SUSPEND_TABLE", "STOP_TASK"):

@@ -28,7 +28,7 @@ from sparkdms.plan.mapping.expressions import Scope, Untranslatable, render
 from sparkdms.plan.mapping.rules import NAME_ACTIONS
 from sparkdms.plan.mapping.wildcard import matches
 from sparkdms.plan.typemap.resolve import Resolved, adapt
-from sparkdms.types import INTEGER_KINDS, LType
+from sparkdms.types import INTEGER_KINDS, LType, spark_quote
 
 
 def _strip(prefix: bool) -> Callable[[Rule, str], str]:
@@ -199,7 +199,7 @@ def narrowing_guard(rule: Rule, table: Table, col: Column, dst: LType) -> str | 
             return None
     else:
         return None
-    c = "`" + col.name.replace("`", "``") + "`"
+    c = spark_quote(col.name)
     message = (f"{rule.label}: change-data-type of {table.qualified}.{col.name} to "
                f"{rule.data_type.type if rule.data_type else dst} would round a value with more "
                f"than {scale} fractional digits")

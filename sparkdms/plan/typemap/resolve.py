@@ -97,10 +97,6 @@ def lenient() -> Iterator[list[UnsupportedTypeError]]:
         _lenient.reset(token)
 
 
-def bq(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def spark_literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
