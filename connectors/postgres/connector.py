@@ -7,9 +7,10 @@ https://www.postgresql.org/docs/current/datatype.html
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sparkdms.connectors.base import Capabilities, TableFilter, WriteResult
+from sparkdms.connectors.base import Capabilities, ReadResult, TableFilter, WriteResult
 from sparkdms.connectors.postgres import objects as pg_objects
 from sparkdms.connectors.postgres.types import POSTGRES
 from sparkdms.connectors.postgres.types import fallback as pg_fallback
@@ -18,7 +19,7 @@ from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, Write
 from sparkdms.connectors.sql.objects import Referencing, attach_checks
 
 from sparkdms.catalog import Check, Column, ForeignKey, Table
-from sparkdms.plan import Partitioning, TablePlan
+from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
@@ -164,6 +165,15 @@ class PostgresConnector(SqlConnector):
         return expectations_sql(self)
 
     # -- types (see connectors/postgres/types.py) --------------------------------------------
+    def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
+             pushed: Sequence[Filter]) -> ReadResult:
+        """The JDBC read, after checking that every date and timestamp can travel through
+        Spark unchanged (see connectors/postgres/values.py)."""
+        from sparkdms.connectors.postgres.values import check
+
+        check(self, plan, pushed)
+        return super().read(spark, plan, partitions, pushed)
+
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column. For a target of another family, arrays/composites/hstore
         travel as JSON, intervals as ISO 8601 text, PostGIS geometry as WKB; between
