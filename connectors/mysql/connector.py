@@ -280,7 +280,8 @@ class MySQLConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
-                "part_id int NOT NULL, attempt_id bigint NOT NULL, row_count bigint NOT NULL, "
+                "part_id int NOT NULL, attempt_id bigint NOT NULL, row_tag bigint NOT NULL, "
+                "row_count bigint NOT NULL, "
                 "committed_at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
                 "PRIMARY KEY (load_id, table_name, attempt_id)) ENGINE=InnoDB "
                 "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")

@@ -266,7 +266,7 @@ class PostgresConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
-                "part_id integer NOT NULL, attempt_id bigint NOT NULL, "
+                "part_id integer NOT NULL, attempt_id bigint NOT NULL, row_tag bigint NOT NULL, "
                 "row_count bigint NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), "
                 "PRIMARY KEY (load_id, table_name, attempt_id))")
 
@@ -289,11 +289,15 @@ class PostgresConnector(SqlConnector):
         return [r[0] for r in self.query("SELECT tablename FROM pg_tables WHERE schemaname = %s "
                                          "AND strpos(tablename, '__sdms_') > 0", (schema,))]
 
-    def attempt_column_sql(self, schema: str, stage: str) -> str:
-        """The attempt column defaults to the writer's transaction setting, so the binary
-        COPY of the direct path (which cannot add a column) tags its rows too."""
-        return (f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN \"_sdms_attempt\" bigint "
-                "DEFAULT current_setting('sparkdms.attempt', true)::bigint")
+    # rows of one attempt are the rows of its transaction: no column to add and drop (a
+    # dropped column would keep its bytes in every row of the table)
+    tags_rows = False
+
+    def row_tag_sql(self) -> str:
+        return "xmin::text::bigint"
+
+    def current_tag_sql(self) -> str:
+        return "mod(pg_current_xact_id()::text::bigint, 4294967296)"
 
     def pk_name(self, table_name: str) -> str:
         return (table_name.encode()[: self.max_identifier - 5].decode(errors="ignore")) + "_pkey"
@@ -345,11 +349,6 @@ class PostgresConnector(SqlConnector):
     # -- executor side ---------------------------------------------------------------------
     def lock_partition(self, cur: Any, key: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
-
-    def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
-        replaced = super().begin_attempt(cur, spec, part, attempt)
-        cur.execute("SELECT set_config('sparkdms.attempt', %s, true)", (str(attempt),))
-        return replaced
 
     def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
         import pyarrow.csv as pacsv

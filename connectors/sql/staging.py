@@ -187,11 +187,25 @@ class SqlStaging(SqlSession):
             statements.append(self.create_table_sql(plan, stage, with_pk=pk_now))
         else:
             statements.append(self.stage_like_sql(plan, stage))
-        statements.append(self.attempt_column_sql(plan.target_schema, stage))
+        if self.tags_rows:
+            statements.append(self.attempt_column_sql(plan.target_schema, stage))
         self.execute_all(statements)
+
+    # How the rows of one task attempt are told apart in the staging table: by default an
+    # ``_sdms_attempt`` column (added here, dropped before the swap); an engine whose rows
+    # carry their writing transaction (PostgreSQL's xmin) says so and adds no column.
+    tags_rows: ClassVar[bool] = True
 
     def attempt_column_sql(self, schema: str, stage: str) -> str:
         return f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN {self.quote(ATTEMPT_COLUMN)} bigint"
+
+    def row_tag_sql(self) -> str:
+        """SQL over a staging row: the tag its attempt recorded in the ledger's row_tag."""
+        return self.quote(ATTEMPT_COLUMN)
+
+    def current_tag_sql(self) -> str | None:
+        """SQL giving this transaction's row tag, or None: the attempt id is the tag."""
+        return None
 
     def stage_tables(self, schema: str) -> list[str]:
         """Names of the schema's tables that carry the staging mark (any table's)."""
@@ -251,8 +265,9 @@ class SqlStaging(SqlSession):
         if mode == "DROP_AND_CREATE" or not exists:
             statements = self.swap_sql(plan, stage, exists, settings)
             lead = 1 if statements and statements[0].startswith("BEGIN") else 0
-            statements.insert(lead, f"ALTER TABLE {self.qualify(plan.target_schema, stage)} "
-                                    f"DROP COLUMN {self.quote(ATTEMPT_COLUMN)}")
+            if self.tags_rows:
+                statements.insert(lead, f"ALTER TABLE {self.qualify(plan.target_schema, stage)} "
+                                        f"DROP COLUMN {self.quote(ATTEMPT_COLUMN)}")
         else:
             statements = self.merge_sql(plan, stage, mode == "TRUNCATE_BEFORE_LOAD")
         self.execute_all([*statements, (self.clear_control_sql(ctl), (load_id, plan.target_label))])
@@ -263,8 +278,8 @@ class SqlStaging(SqlSession):
         """Keep exactly the attempts Spark reported successful (``result.receipt``): rows of
         any other attempt that committed are deleted; a successful attempt missing from the
         ledger fails the table (its rows were replaced by another attempt's)."""
-        recorded = {int(a): (int(p), int(n)) for a, p, n in self.query(
-            f"SELECT attempt_id, part_id, row_count FROM {self.qualify(ctl, CONTROL_TABLE)} "
+        recorded = {int(a): int(t) for a, t in self.query(
+            f"SELECT attempt_id, row_tag FROM {self.qualify(ctl, CONTROL_TABLE)} "
             f"WHERE load_id = {self.P} AND table_name = {self.P}", (load_id, plan.target_label))}
         if result is None or result.receipt is None:
             return
@@ -277,9 +292,10 @@ class SqlStaging(SqlSession):
         stray = sorted(set(recorded) - accepted)
         if stray:
             marks = ", ".join([self.P] * len(stray))
+            tags = tuple(recorded[a] for a in stray)
             self.execute_all([
                 (f"DELETE FROM {self.qualify(plan.target_schema, stage)} "
-                 f"WHERE {self.quote(ATTEMPT_COLUMN)} IN ({marks})", tuple(stray)),
+                 f"WHERE {self.row_tag_sql()} IN ({marks})", tags),
                 (f"DELETE FROM {self.qualify(ctl, CONTROL_TABLE)} WHERE load_id = {self.P} AND "
                  f"table_name = {self.P} AND attempt_id IN ({marks})",
                  (load_id, plan.target_label, *stray))])
@@ -332,7 +348,7 @@ class SqlStaging(SqlSession):
         of it committed, so this attempt's rows replace theirs; how many rows that was."""
         self.lock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
         ledger = self.qualify(spec.control_schema, CONTROL_TABLE)
-        cur.execute(f"SELECT attempt_id, row_count FROM {ledger} WHERE load_id = {self.P} AND "
+        cur.execute(f"SELECT row_tag, row_count FROM {ledger} WHERE load_id = {self.P} AND "
                     f"table_name = {self.P} AND part_id = {self.P}",
                     (spec.load_id, spec.table_key, part))
         found = cur.fetchall()
@@ -341,7 +357,7 @@ class SqlStaging(SqlSession):
             return 0
         marks = ", ".join([self.P] * len(earlier))
         cur.execute(f"DELETE FROM {self.qualify(spec.schema, spec.stage_table)} "
-                    f"WHERE {self.quote(ATTEMPT_COLUMN)} IN ({marks})", tuple(earlier))
+                    f"WHERE {self.row_tag_sql()} IN ({marks})", tuple(earlier))
         cur.execute(f"DELETE FROM {ledger} WHERE load_id = {self.P} AND table_name = {self.P} "
                     f"AND part_id = {self.P}", (spec.load_id, spec.table_key, part))
         return sum(int(r[1]) for r in found)
@@ -351,10 +367,12 @@ class SqlStaging(SqlSession):
 
     def record_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int,
                        rows: int) -> None:
+        tag = self.current_tag_sql()
         cur.execute(f"INSERT INTO {self.qualify(spec.control_schema, CONTROL_TABLE)} "
-                    f"(load_id, table_name, part_id, attempt_id, row_count) VALUES "
-                    f"({self.P}, {self.P}, {self.P}, {self.P}, {self.P})",
-                    (spec.load_id, spec.table_key, part, attempt, rows))
+                    f"(load_id, table_name, part_id, attempt_id, row_tag, row_count) VALUES "
+                    f"({self.P}, {self.P}, {self.P}, {self.P}, {tag or self.P}, {self.P})",
+                    (spec.load_id, spec.table_key, part, attempt, *(() if tag else (attempt,)),
+                     rows))
 
 
 def written(results: Sequence[Any]) -> WriteResult:

@@ -75,11 +75,15 @@ def write_partition(spec: WriteSpec, batches: Iterator[Any],
     """Write one partition's batches as one attempt; (partition, attempt id, rows,
     rows of earlier attempts replaced)."""
     part, attempt = where or task_attempt()
-    with_tag = replace(spec, columns=(*spec.columns, ATTEMPT_COLUMN))
+    if spec.connector.tags_rows:
+        spec_in, batches = replace(spec, columns=(*spec.columns, ATTEMPT_COLUMN)), \
+            tagged(batches, attempt)
+    else:
+        spec_in = spec
 
     def fill(connector: Any, cur: Any) -> int:
-        return sum(connector.insert_batch(cur, with_tag, b)
-                   for b in _rebatch(tagged(batches, attempt), spec.commit_rate))
+        return sum(connector.insert_batch(cur, spec_in, b)
+                   for b in _rebatch(batches, spec.commit_rate))
 
     return commit_partition(spec, fill, part, attempt)
 

@@ -172,7 +172,7 @@ class SQLiteConnector(SqlConnector):
     def control_table_sql(self, schema: str) -> str:
         return (f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, CONTROL_TABLE)} ("
                 "load_id TEXT NOT NULL, table_name TEXT NOT NULL, part_id INTEGER NOT NULL, "
-                "attempt_id INTEGER NOT NULL, row_count INTEGER NOT NULL, "
+                "attempt_id INTEGER NOT NULL, row_tag INTEGER NOT NULL, row_count INTEGER NOT NULL, "
                 "committed_at TEXT DEFAULT CURRENT_TIMESTAMP, "
                 "PRIMARY KEY (load_id, table_name, attempt_id))")
 

@@ -93,9 +93,10 @@ def test_a_source_read_failing_mid_partition_is_retried_whole(pg_db, target, tmp
         assert fetch(conn, "SELECT last_value FROM public.fault_once") == [(2,)]
         source = fetch(conn, "SELECT id, v, amount::text FROM public.base")
     got = target_rows(target)
-    assert fingerprint(got) == (ROWS, ROWS, set())
-    assert sorted(got) == sorted(source)  # every value too, both ways
     stats = json.loads(report.read_text())["tables"][0]
+    assert fingerprint(got)[:2] == (ROWS, ROWS), (stats, done.stdout[-3000:])
+    assert fingerprint(got)[2] == set()
+    assert sorted(got) == sorted(source)  # every value too, both ways
     assert stats["FullLoadRows"] == ROWS and stats["TableState"] == "Table completed"
     # the failed attempt had committed part of its partition (what the retry used to skip
     # as "done"): the retry replaced those rows
