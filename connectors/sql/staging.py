@@ -113,6 +113,19 @@ class SqlStaging(SqlSession):
         for schema in dict.fromkeys(self.control_schema(p, settings) for p in plans):
             statements.append(self.control_table_sql(schema))
         self.execute_all(statements)
+        for schema in dict.fromkeys(self.control_schema(p, settings) for p in plans):
+            self.upgrade_ledger(schema)
+
+    LEDGER_COLUMNS = ("load_id", "table_name", "part_id", "attempt_id", "row_tag", "row_count")
+
+    def upgrade_ledger(self, schema: str) -> None:
+        """A ledger of an older shape (made by an earlier sparkdms) is recreated: it only
+        holds rows of loads in flight, and an older run's rows cannot be resumed."""
+        ledger = self.qualify(schema, CONTROL_TABLE)
+        try:
+            self.query(f"SELECT {', '.join(self.LEDGER_COLUMNS)} FROM {ledger} WHERE 1 = 0")
+        except Exception:
+            self.execute_all([f"DROP TABLE IF EXISTS {ledger}", self.control_table_sql(schema)])
 
     # -- objects around the load (sparkdms.connectors.sql.objects) ----------------------------
     def pre_load(self, plans: Sequence[TablePlan], settings: Settings) -> PreLoad:

@@ -196,3 +196,19 @@ def test_sqlite_source_to_postgres_and_parquet(pg_db, spark, tmp_path):
     assert not list(lake.glob("_sdms_stage*"))
 
 
+
+
+def test_a_ledger_of_an_older_shape_is_recreated(pg_db, target, tmp_path):
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    tgt, settings = prep.target, prep.task.settings
+    ctl = tgt.control_schema(prep.plan.tables[0], settings)
+    tgt.prepare_task(prep.plan.tables, settings)  # schemas exist; then an old ledger in place
+    tgt.execute_all([f"DROP TABLE {tgt.qualify(ctl, 'sparkdms_load_attempts')}",
+                     f"CREATE TABLE {tgt.qualify(ctl, 'sparkdms_load_attempts')} "
+                     "(load_id varchar(64), table_name varchar(512), part_id int)"])
+    tgt.prepare_task(prep.plan.tables, settings)
+    assert tgt.query(f"SELECT row_tag FROM {tgt.qualify(ctl, 'sparkdms_load_attempts')}") == []
+    assert sparkdms(["run", str(write_task(tmp_path, pg_db, target, [selection("public", "items")],
+                                           name="after"))]) == 0
+    assert target_rows(target, "items") == [(1, "one"), (2, "two"), (3, None)]
