@@ -108,6 +108,10 @@ class Dialect:
         q = self.quote_char
         return q + name.replace(q, q + q) + q
 
+    def same_family(self, other: Dialect | None) -> bool:
+        """Both engines are of one family (native types and SQL carry over exactly)."""
+        return other is not None and bool(self.family) and self.family == other.family
+
 
 # -- what an engine package registers ---------------------------------------------------------
 

@@ -319,9 +319,6 @@ class MySQLConnector(SqlConnector):
             return None
         return conn
 
-    def release_table_lock(self, handle: Any) -> None:
-        handle.close()
-
     def stage_tables(self, schema: str) -> list[str]:
         return [r[0] for r in self.query("SELECT TABLE_NAME FROM information_schema.TABLES "
                                          "WHERE TABLE_SCHEMA = %s AND LOCATE('__sdms_', "

@@ -282,9 +282,6 @@ class PostgresConnector(SqlConnector):
             return None
         return conn
 
-    def release_table_lock(self, handle: Any) -> None:
-        handle.close()
-
     def stage_tables(self, schema: str) -> list[str]:
         return [r[0] for r in self.query("SELECT tablename FROM pg_tables WHERE schemaname = %s "
                                          "AND strpos(tablename, '__sdms_') > 0", (schema,))]

@@ -155,11 +155,9 @@ class SqlStaging(SqlSession):
     # -- the load --------------------------------------------------------------------------
     def table_lock(self, plan: TablePlan) -> Any:
         """Take the lock that keeps two loads of one target table apart, without waiting:
-        a handle for ``release_table_lock``, or None when another run holds it."""
-        return True  # an engine without such a lock
-
-    def release_table_lock(self, handle: Any) -> None:
-        return None
+        a handle whose ``close()`` releases it (a connection, a locked file), or None when
+        another run holds it."""
+        return _NoLock()  # an engine without such a lock
 
     def lock_key(self, plan: TablePlan) -> str:
         return f"sparkdms load {self.endpoint.describe()} {plan.target_label}"
@@ -186,7 +184,7 @@ class SqlStaging(SqlSession):
         handle = self._held().pop(plan.target_label, None)
         if handle is not None:
             try:
-                self.release_table_lock(handle)
+                handle.close()
             except Exception:  # the lock dies with its connection anyway
                 pass
 
@@ -386,6 +384,13 @@ class SqlStaging(SqlSession):
                     f"({self.P}, {self.P}, {self.P}, {self.P}, {tag or self.P}, {self.P})",
                     (spec.load_id, spec.table_key, part, attempt, *(() if tag else (attempt,)),
                      rows))
+
+
+class _NoLock:
+    """The table lock of an engine that has none."""
+
+    def close(self) -> None:
+        return None
 
 
 def written(results: Sequence[Any]) -> WriteResult:

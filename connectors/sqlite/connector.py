@@ -199,9 +199,6 @@ class SQLiteConnector(SqlConnector):
             return None
         return handle
 
-    def release_table_lock(self, handle: Any) -> None:
-        handle.close()
-
     def stage_tables(self, schema: str) -> list[str]:
         return [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' "
                                          "AND instr(name, '__sdms_') > 0")]

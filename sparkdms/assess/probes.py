@@ -53,11 +53,6 @@ def hooks_of(endpoint: Source | Target) -> AssessmentHooks:
     return endpoint.assessment() or NO_HOOKS
 
 
-def same_family(source: Source, target: Target) -> bool:
-    family = source.dialect.family
-    return bool(family) and family == target.dialect.family
-
-
 # -- probes every source gets, from its SQL fragments ------------------------------------------
 
 def _nul_text(x: ProbeContext, source: AssessmentHooks, target: Target) -> Probe | None:
@@ -122,7 +117,7 @@ def table_probes(source: Source, target: Target, tp: TablePlan, tdialect: Dialec
                  settings: Any) -> list[Probe]:
     """Every probe of the table's planned columns."""
     shooks, thooks = hooks_of(source), hooks_of(target)
-    same = same_family(source, target)
+    same = source.dialect.same_family(target.dialect)
     out: list[Probe] = []
     for cp in tp.columns:
         if cp.source is None:

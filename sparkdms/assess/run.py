@@ -18,7 +18,7 @@ from sparkdms.assess.objects import (
     trigger_items,
     view_items,
 )
-from sparkdms.assess.probes import data_items, same_family
+from sparkdms.assess.probes import data_items
 from sparkdms.connectors.base import Source, Target
 from sparkdms.errors import SparkDmsError, UnsupportedTypeError
 from sparkdms.plan import Plan, TablePlan, identifiers
@@ -41,7 +41,7 @@ def assess_table(tp: TablePlan, source: Source, target: Target, task: Task,
                  tdialect: Dialect) -> TableReport:
     report = TableReport(tp.source_label, tp.target_label, tp.source.row_estimate,
                          list(tp.primary_key))
-    same = same_family(source, target)
+    same = source.dialect.same_family(target.dialect)
     for cp in tp.columns:
         items, notes = column_items(tp, cp, tdialect, same)
         report.items += items

@@ -26,8 +26,7 @@ def _comment(text: str) -> str:
 
 
 def _type_notes(tp: TablePlan, target: Target) -> list[str]:
-    family = dialect(tp.source.engine).family if tp.source.engine else ""
-    if family and family == target.dialect.family:
+    if tp.source.engine and dialect(tp.source.engine).same_family(target.dialect):
         return []  # same family: native types are kept
     tdialect = dialect(target.engine)
     out = []

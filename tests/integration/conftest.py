@@ -196,6 +196,21 @@ def my_db(my_endpoint: Endpoint) -> Iterator[Endpoint]:
 # --------------------------------------------------------------------------- Spark cluster
 
 
+@pytest.fixture(params=["postgres", "mariadb"])
+def target(request: pytest.FixtureRequest, pg_db: Endpoint, my_db: Endpoint) -> Iterator[Endpoint]:
+    """A relational target endpoint, once per engine: a second PostgreSQL database beside
+    ``pg_db`` (dropped afterwards), then ``my_db``."""
+    if request.param == "mariadb":
+        yield my_db
+        return
+    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
+    yield dst
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def spark_master() -> str:
     """URL of the standalone master of scripts/spark-cluster.sh, once it has a live worker."""

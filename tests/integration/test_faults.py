@@ -14,8 +14,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from sparkdms.app import prepare
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
@@ -51,19 +49,6 @@ def fingerprint(rows: list[tuple]) -> tuple[int, int, set[int]]:
     """(rows, distinct ids, ids missing from 1..ROWS)."""
     ids = [int(r[0]) for r in rows]
     return len(ids), len(set(ids)), set(range(1, ROWS + 1)) - set(ids)
-
-
-@pytest.fixture(params=["mariadb", "postgres"])
-def target(request, pg_db, my_db):
-    if request.param == "mariadb":
-        yield my_db
-        return
-    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
-    yield dst
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
 
 
 def target_rows(endpoint: dict) -> list[tuple]:

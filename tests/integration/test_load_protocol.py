@@ -26,19 +26,6 @@ def seed_source(pg_db: dict) -> None:
         conn.execute("INSERT INTO public.items VALUES (1, 'one'), (2, 'two'), (3, NULL)")
 
 
-@pytest.fixture(params=["postgres", "mariadb"])
-def target(request, pg_db, my_db):
-    if request.param == "mariadb":
-        yield my_db
-        return
-    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
-    yield dst
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
-
-
 def connect(endpoint: dict):
     return pg_connect(endpoint) if endpoint["engine"] == "postgres" else my_connect(endpoint)
 

@@ -13,16 +13,9 @@ if TYPE_CHECKING:
     from sparkdms.plan import TablePlan
 
 
-def family_of(engine: str) -> str:
-    """The dialect family of a registered engine ("" if none, or not registered)."""
-    found = known_dialect(engine) if engine else None
-    return found.family if found is not None else ""
-
-
 def same_family(engine: str, connector: Any) -> bool:
     """The source engine keeps native types and SQL exactly on this connector's engine."""
-    family = family_of(engine)
-    return bool(family) and family == connector.dialect.family
+    return connector.dialect.same_family(known_dialect(engine) if engine else None)
 
 
 @dataclass

@@ -101,10 +101,6 @@ def spark_literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _same_family(source: Any, target: Any) -> bool:
-    return bool(source.dialect.family) and source.dialect.family == target.dialect.family
-
-
 def _override(ov: Override, table: Table, col: Column, target: Any) -> Resolved:
     ltype = dialect(target.engine).to_logical(ov.target_type)
     if ltype.kind == "unknown":
@@ -113,7 +109,7 @@ def _override(ov: Override, table: Table, col: Column, target: Any) -> Resolved:
 
 
 def _default(table: Table, col: Column, source: Any, target: Any) -> Resolved:
-    if _same_family(source, target):
+    if source.dialect.same_family(target.dialect):
         return Resolved(col.ltype, col.native_type)
     if col.ltype.kind == "unknown":
         raise UnsupportedTypeError(table.qualified, col.name, col.native_type, override_hint(
@@ -154,7 +150,7 @@ def resolve_column(overrides: list[Override], table: Table, col: Column, source:
 def adapt(r: Resolved, table: Table, col: Column, source: Any, target: Any) -> Resolved:
     """The target's own adaptations (``Target.adapt_column``), e.g. MySQL bit values sent as
     numbers, key columns narrowed to fit InnoDB's key limit."""
-    return target.adapt_column(r, table, col, _same_family(source, target))
+    return target.adapt_column(r, table, col, source.dialect.same_family(target.dialect))
 
 
 def read_as_text(catalog: Catalog, overrides: list[Override], target: Any) -> Catalog:
