@@ -45,6 +45,15 @@ if TYPE_CHECKING:
 # selects (schema, table, kind) -> bool; given to discover() so it reads only what is needed
 TableFilter = Callable[[str, str, str], bool]
 
+# The end-of-partition marker: a boolean column a source adds to its frame when asked
+# (``Source.marks_partition_end``, ``read(..., end_marker=True)``), false on every row but
+# one extra row (its other columns NULL) that the source's reader produces after the last row
+# of each partition. A target whose rows leave Spark through a Python worker
+# (``Target.wants_end_marker``) commits a partition only when that row came last: a worker
+# can see a JVM-side read failure as a clean end of its input, and would commit half a
+# partition as a success. Spark-side filters keep the row; the target strips it.
+END_MARKER = "_sdms_end"
+
 
 # -- the dialect: what an engine's names and types are, without a connection ------------------
 
@@ -152,6 +161,8 @@ class WriteResult:
     error_rows: int = 0
     receipt: Any = None
     stats: Mapping[str, Any] = field(default_factory=dict)  # added to the table statistics
+    # rows the target refused (sparkdms.load.rejects.Reject: key, column, value, reason, ...)
+    rejects: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,78 @@ class ReadResult:
 
     frame: DataFrame
     stats: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """How far one task got with one table, as the target keeps it for ``--resume``:
+    the load that wrote it, the plan's fingerprint, its state (``loading``: rows go into the
+    load's staging; ``committed``: the staging was made the target table; ``done``: the
+    objects after the load exist too) and the rows committed."""
+
+    load_id: str
+    fingerprint: str
+    state: str
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """A partition an earlier load of the table committed to its staging (a ledger row)."""
+
+    part: int
+    attempt: int
+    rows: int
+
+
+class RejectStore(Protocol):
+    """Where a target keeps the rows it refused during a load (sparkdms.load.rejects)."""
+
+    def location(self, plan: TablePlan) -> str:
+        """Where the rejects of ``plan``'s table go, for the console ("table x.y")."""
+        ...
+
+    def write(self, plan: TablePlan, task: str, load_id: str,
+              rejects: Sequence[Mapping[str, Any]]) -> None:
+        """Record ``rejects``, the rows of ``plan``'s table that ``task`` could not load."""
+        ...
+
+
+class ResumeStore(Protocol):
+    """A target that can continue an unfinished load (``sparkdms run --resume``): it keeps a
+    record per task and table, and the committed partitions of a load in its staging."""
+
+    def record_of(self, task: str, plan: TablePlan, settings: Settings) -> RunRecord | None:
+        """The table's record for ``task``, or None."""
+        ...
+
+    def record(self, task: str, plan: TablePlan, settings: Settings, rec: RunRecord) -> None:
+        """Keep ``rec`` as the table's record for ``task`` (in place of any earlier one)."""
+        ...
+
+    def forget(self, task: str, plans: Sequence[TablePlan], settings: Settings) -> None:
+        """Drop the task's records of these tables (the task finished: nothing to resume)."""
+        ...
+
+    def take(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str]:
+        """As ``prepare`` but keeping ``load_id``'s staging and ledger rows: take the table's
+        lock (LoadConflictError when another run holds it), remove what other loads left;
+        returns notes."""
+        ...
+
+    def kept(self, plan: TablePlan, settings: Settings, load_id: str) -> list[KeptPart] | None:
+        """Under the lock: the partitions ``load_id`` committed, or None when its staging
+        table is gone."""
+        ...
+
+    def restart(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str]:
+        """Under the lock: drop what ``load_id`` kept and create its staging anew (the table
+        is reloaded whole); returns notes."""
+        ...
+
+    def merged(self, kept: Sequence[KeptPart], result: WriteResult | None) -> WriteResult:
+        """The write's result of the whole table: the kept partitions and the new write."""
+        ...
 
 
 @dataclass
@@ -340,11 +423,19 @@ class AssessmentHooks:
         """Task-level findings about the source (e.g. non-transactional tables)."""
         return []
 
+    def case_insensitive_columns(self, schema: str) -> list[tuple[str, str, str, str]]:
+        """(schema, table, column, collation) of text columns compared case-insensitively."""
+        return []
+
     # -- as a target --------------------------------------------------------------------------
     nul_in_text: str = ""  # what cannot hold NUL characters ("PostgreSQL text"); "": none
     date_range: tuple[str, str, str] | None = None  # (lowest, first too high, as described)
     float_specials: str = ""  # what cannot store NaN / infinity ("MySQL"); "": none
     missing_functions: frozenset[str] = frozenset()  # sqlglot function classes it lacks
+    # either role: how it compares text by default ("" where it follows the source's
+    # collation) and what it does with CHAR(n) padding (assess/gaps.py compares them)
+    case_sensitive_text: str = ""  # e.g. "PostgreSQL compares text case-sensitively"
+    char_padding: str = ""  # e.g. "PostgreSQL returns CHAR(n) values padded with spaces"
 
     def table_exists(self, schema: str, name: str) -> bool | None:
         """Whether the target table exists already (None: not reported)."""
@@ -416,6 +507,8 @@ class Endpointed:
 
 class Source(Endpointed, ABC):
     can_source: ClassVar[bool] = True
+    # read(..., end_marker=True) adds END_MARKER and each partition's marker row
+    marks_partition_end: ClassVar[bool] = False
 
     @abstractmethod
     def discover(self, wanted: TableFilter, sampler: Sampler) -> Catalog:
@@ -439,12 +532,21 @@ class Source(Endpointed, ABC):
     def read(self, spark: SparkSession, plan: TablePlan, partitions: Sequence[Partition],
              pushed: Sequence[Filter]) -> ReadResult:
         """One Spark partition per ``partitions`` item, ``pushed`` applied at the source,
-        the columns ``plan.source_names`` in their logical Spark types."""
+        the columns ``plan.source_names`` in their logical Spark types. A source that
+        ``marks_partition_end`` also takes ``end_marker=True`` (the core passes it only to
+        such a source): the frame then carries END_MARKER, each partition's marker row last."""
 
     def count_rows(self, schema: str, table: str) -> int:
         raise NotImplementedError(f"{self.engine} cannot count rows")
 
     # -- optional hooks (neutral defaults) ----------------------------------------------------
+    def partition_counts(self, plan: TablePlan, partitions: Sequence[Partition],
+                         pushed: Sequence[Filter]) -> list[int] | None:
+        """The rows each partition reads now, ``pushed`` applied (no partitions: the one
+        partition of every row), for ``--resume`` to check that a committed partition's
+        source is unchanged; None: this engine cannot count them (the table reloads whole)."""
+        return None
+
     def validation_sql(self) -> SqlValidation | None:
         """How this engine computes validation checksums in its own SQL (its canonical-text
         renderer, session, connection), or None: its rows are hashed in Spark."""
@@ -458,6 +560,9 @@ class Source(Endpointed, ABC):
 class Target(Endpointed, ABC):
     can_target: ClassVar[bool] = True
     capabilities: ClassVar[Capabilities] = Capabilities()
+    # its write takes partitions through a Python worker: asks a source that can for
+    # END_MARKER, commits a partition only when its marker row came last, and never stores it
+    wants_end_marker: ClassVar[bool] = False
 
     def target_ddl(self, plan: TablePlan) -> list[str]:
         """The DDL ``sparkdms plan`` shows for one table."""
@@ -474,6 +579,11 @@ class Target(Endpointed, ABC):
                   before: PreLoad) -> list[str]:
         """Once per task after the loads: secondary objects; returns notes."""
         return []
+
+    def preflight(self, plans: Sequence[TablePlan], settings: Settings) -> None:
+        """Before Spark starts (``sparkdms run``): raise EndpointError naming what the load
+        needs and the target's user may not do (create tables in a schema, ...), so the task
+        stops with one line; default: nothing checked."""
 
     @abstractmethod
     def prepare(self, plan: TablePlan, settings: Settings, load_id: str) -> list[str] | None:
@@ -519,6 +629,26 @@ class Target(Endpointed, ABC):
     def ensure_schema_sql(self, schema: str) -> list[str]:
         """Statements creating a target schema if it is missing (``sparkdms convert``)."""
         return []
+
+    def type_ddl(self, plans: Sequence[TablePlan]) -> list[str]:
+        """The user types (enum, domain, composite) the tables keep, created before them
+        (``prepare_task`` runs them; ``sparkdms convert`` prints them)."""
+        return []
+
+    def type_conflicts(self, plans: Sequence[TablePlan]) -> list[str]:
+        """Types already on the target that differ from those the tables keep (the load
+        would stop on them; ``sparkdms assess`` says so)."""
+        return []
+
+    def reject_store(self, settings: Settings) -> RejectStore | None:
+        """Where rows this target refused are kept (AWS DMS's ``awsdms_apply_exceptions``),
+        or None: only the reject file has them."""
+        return None
+
+    def resume_store(self) -> ResumeStore | None:
+        """How this target continues an unfinished load (``run --resume``), or None: it
+        cannot, and ``--resume`` reloads its tables whole."""
+        return None
 
     # stores '' as NULL (Oracle): validation then compares a source '' as NULL
     empty_string_is_null: ClassVar[bool] = False

@@ -41,9 +41,15 @@ def prepare(task_path: str | Path, with_partitions: bool = True,
         target.check_connection()
     sampler = Sampler(spark=lambda: session_for(task, source, target, None, {}))
     catalog = discover(task, source, sampler)
-    if not catalog.tables:
+    if not catalog.tables and task.settings["ErrorBehavior.FailOnNoTablesCaptured"]:
         raise_nothing_selected(task, source, sampler)
     plan = build_plan(task, catalog, source, target, with_partitions=with_partitions)
+    if not catalog.tables:  # as AWS DMS with FailOnNoTablesCaptured false: runs, loads nothing
+        from dataclasses import replace
+
+        plan = replace(plan, warnings=(*plan.warnings, "the selection rules match no table on "
+                                       "the source; ErrorBehavior.FailOnNoTablesCaptured is "
+                                       "false, so the task runs and loads nothing"))
     return Prepared(task, source, target, catalog, plan)
 
 
@@ -56,7 +62,8 @@ def raise_nothing_selected(task: Task, source: Source, sampler: Sampler) -> None
         f"{r.get('object-locator', {}).get('schema-name')}.{r.get('object-locator', {}).get('table-name')}"
         for r in task.table_mappings["rules"] if r.get("rule-type") == "selection")
     raise SelectionError(f"selection rules match no table on the source ({rules}); "
-                         f"the source has: {names}{more}")
+                         f"the source has: {names}{more} (ErrorBehavior.FailOnNoTablesCaptured "
+                         "false runs the task anyway)")
 
 
 def conf_pairs(values: list[str]) -> dict[str, str]:

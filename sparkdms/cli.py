@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from typing import Any, TextIO
 from sparkdms.errors import SparkDmsError
 from sparkdms.task.secrets import redact_known
 
+# 0 ok, 1 a table failed (load, validation) or the task failed, 2 refused before it started;
+# a run's verdict and exit code are computed once, in sparkdms.report.verdict
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
@@ -19,6 +22,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sparkdms.app import conf_pairs, prepare, start_spark
     from sparkdms.load.execute import execute
     from sparkdms.report import print_summary
+    from sparkdms.report.verdict import verdict
     from sparkdms.validate.command import after_load, cmd_validate, load_hook
 
     prep = prepare(args.task)
@@ -28,16 +32,24 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{prep.task.source.describe()} to {prep.task.target.describe()}", flush=True)
     for warning in prep.plan.warnings:
         print(f"  warning: {warning}")
+    prep.target.preflight(prep.plan.tables, prep.task.settings)  # privileges, before Spark
     spark = start_spark(prep, args.master, conf_pairs(args.conf))
     validator = load_hook(prep, spark, args)  # EnableValidation: each table after its load
+    from sparkdms.load.rejects import reject_file_for, summary_line
+
+    rejects = reject_file_for(args.report)  # rows the target refused, beside the report
     report = execute(prep.task, prep.plan, prep.source, prep.target, spark,
-                     after_table=validator.after_table if validator else None)
-    invalid = after_load(validator, report)
-    print_summary(report, sys.stdout)
+                     after_table=validator.after_table if validator else None,
+                     resume=getattr(args, "resume", False),
+                     rejects_file=str(rejects) if rejects else None)
+    after_load(validator, report)
+    if line := summary_line(report):
+        print(line)
     if args.report:
         report.write_json(args.report)
         print(f"Report written to {args.report}")
-    return EXIT_OK if report.status == "succeeded" and not invalid else EXIT_TABLE_FAILED
+    print_summary(report, sys.stdout)  # its last line is the verdict
+    return verdict(report).exit_code
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -118,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
                          help="extra Spark configuration (repeatable)")
         cmd.add_argument("--report", help="write the JSON report to this file")
         cmd.add_argument("--out", help="output file (convert, assess)")
+        cmd.add_argument("--log", help="log file with the full traces (default: beside "
+                                       "--report, else in the temp folder)")
+        if name == "run":
+            cmd.add_argument("--resume", action="store_true",
+                             help="continue the task's last failed or killed load: tables it "
+                                  "committed are skipped, a table's committed partitions are "
+                                  "kept and only the missing ones are written")
     submit = sub.add_parser("submit", help=SUBMIT_HELP, add_help=False)  # main() runs it
     submit.add_argument("args", nargs=argparse.REMAINDER)
     return p
@@ -138,6 +157,28 @@ class Redacting:
         return getattr(self.inner, name)
 
 
+def with_log(args: argparse.Namespace) -> int:
+    """Run the command with its log file open: full traces there, one line on the console."""
+    from sparkdms.logfile import close_log, log_path, open_log
+
+    path = log_path(args.log, args.report, args.command)
+    handler = open_log(path)
+    try:
+        code = COMMANDS[args.command][1](args)
+    except SparkDmsError:  # explained in one line by main(); the trace only in the log
+        logging.getLogger("sparkdms.cli").info("%s refused", args.command, exc_info=True)
+        raise
+    except Exception:
+        logging.getLogger("sparkdms.cli").exception("%s failed", args.command)
+        print(f"sparkdms: full trace in {path}", file=sys.stderr)
+        raise
+    finally:
+        close_log(handler)
+    if code != EXIT_OK:
+        print(f"sparkdms: log with the full traces: {path}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     out, err = sys.stdout, sys.stderr
@@ -146,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["submit"]:  # spark-submit's options follow: argparse must not read them
             return cmd_submit(argv[1:])
         args = parser().parse_args(argv)
-        return COMMANDS[args.command][1](args)
+        return with_log(args)
     except SparkDmsError as error:
         print(f"sparkdms: error: {error}", file=sys.stderr)
         return EXIT_CONFIG

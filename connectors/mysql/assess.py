@@ -6,7 +6,9 @@ engines, and what a MySQL target cannot store."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+from sparkdms.connectors.mysql import durations
 from sparkdms.connectors.sql.assess import SqlAssessment
 
 from sparkdms.assess.model import Item
@@ -19,6 +21,10 @@ TRIGGERS_SQL = ("SELECT EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, A
                 "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s", 1)
 ROUTINES_SQL = ("SELECT ROUTINE_SCHEMA, ROUTINE_NAME, LOWER(ROUTINE_TYPE), 'sql', "
                 "ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s", 1)
+# text columns whose collation ignores case (utf8mb4_general_ci, ..._ai_ci, ...)
+CI_COLUMNS_SQL = ("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM "
+                  "information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND COLLATION_NAME LIKE "
+                  "'%%\\_ci' ORDER BY TABLE_NAME, ORDINAL_POSITION")
 ENGINES_SQL = ("SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE "
                "TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'")
 TABLE_FINDINGS = (
@@ -52,6 +58,8 @@ class MySQLAssessment(SqlAssessment):
         ("SELECT @@binlog_row_image", lambda v: str(v).upper() == "FULL",
          "binlog_row_image must be FULL for change data capture"),
     )
+    char_padding = ("MySQL/MariaDB strip trailing spaces from CHAR(n) values when they "
+                    "return them")
     # as a target
     date_range = ("1000-01-01", "10000-01-01", "MySQL's range 1000-01-01..9999-12-31")
     float_specials = "MySQL"
@@ -93,13 +101,15 @@ class MySQLAssessment(SqlAssessment):
                      "set source.options.tinyint1_as_boolean: false to keep the numbers")
 
     def _time(self, x: ProbeContext) -> Probe | None:
-        if x.col.ltype.kind != "time" or x.dst.kind != "time" or x.same_family:
+        """TIME durations planned into a time of day (a ``time`` override, or rows beyond
+        discovery's sample; see connectors/mysql/durations.py): the table will stop."""
+        if x.same_family or not durations.time_of_day_targets(replace(x.tp, columns=(x.cp,))):
             return None
-        q = self.q(x.col.name)
-        return Probe("time-range", x.col.name, f"({q} < '00:00:00' OR {q} >= '24:00:00')",
-                     "error", "medium", "{n} MySQL TIME values outside 00:00:00..24:00:00 "
-                     "(durations) do not fit the target's time of day",
-                     "add type_overrides to interval or varchar(16)")
+        key = f"{x.tp.source.schema}.{x.tp.source.name}.{x.col.name}"
+        return Probe("time-range", x.col.name, durations.outside_day(self.q(x.col.name)),
+                     "error", "medium", "{n} MySQL TIME values outside 00:00:00..23:59:59 "
+                     f"(durations) do not fit the target's {x.cp.target_type}: the table stops",
+                     f"add type_overrides {{\"{key}\": \"interval\"}} (or varchar(16))")
 
     def _enum_empty(self, x: ProbeContext) -> Probe | None:
         t = x.col.ltype
@@ -109,6 +119,9 @@ class MySQLAssessment(SqlAssessment):
                      "{n} values are '' (MySQL's invalid-enum marker): the CHECK on the target "
                      "rejects them, so the CHECK will not be created",
                      "clean the values on the source")
+
+    def case_insensitive_columns(self, schema: str) -> list[tuple[str, str, str, str]]:
+        return [tuple(r) for r in self.connector.query(CI_COLUMNS_SQL, (schema,))]
 
     def engine_checks(self, schemas: Sequence[str]) -> list[Item]:
         """Tables of a storage engine without transactions."""

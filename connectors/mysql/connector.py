@@ -10,10 +10,11 @@ https://mariadb.com/kb/en/data-types/
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sparkdms.connectors.base import ReadResult, TableFilter
+from sparkdms.connectors.base import END_MARKER, ReadResult, TableFilter
+from sparkdms.connectors.mysql import durations
 from sparkdms.connectors.mysql import objects as my_objects
 from sparkdms.connectors.mysql.adapt import adapt
 from sparkdms.connectors.mysql.types import MARIADB, MYSQL
@@ -78,6 +79,14 @@ class MySQLConnector(SqlConnector):
     dialect = MYSQL
     endpoint_options = ("jdbc", "tinyint1_as_boolean", "zero_date")
     packages = ("org.mariadb.jdbc:mariadb-java-client:3.5.6",)
+    # rows it refuses (sparkdms.connectors.sql.rejects): NaN and infinity fit no column;
+    # a failed CHECK (MariaDB 4025, MySQL 3819) is a row's error though PyMySQL calls it
+    # operational
+    reject_checks: ClassVar[dict[str, tuple[str, ...]]] = {"float32": ("finite",), "float64": ("finite",)}
+    share_lock_sql: ClassVar[str] = " LOCK IN SHARE MODE"
+    # the committer waits for attempts still writing (a worker that outlived its executor)
+    gate_wait_sql: ClassVar[tuple[str, ...]] = ("SET SESSION innodb_lock_wait_timeout = 3600",)
+    row_error_codes = frozenset({4025, 3819})
     driver_class = "org.mariadb.jdbc.Driver"
     url_scheme = "jdbc:mysql:"
     native_url_schemes = ("mysql:", "mariadb:")
@@ -166,6 +175,13 @@ class MySQLConnector(SqlConnector):
         return expectations_sql(self)
 
     # -- types (see connectors/mysql/types.py) -----------------------------------------------
+    # dates and timestamps reach Spark as ISO text (see SqlReader.temporal_text): Connector/J's
+    # java.sql types would shift days before the Gregorian reform; ``timestamp`` is UTC (the
+    # session's time_zone), so its text says so
+    temporal_text: ClassVar[Mapping[str, str]] = {
+        "date": "CAST({e} AS CHAR)", "timestamp": "CAST({e} AS CHAR)",
+        "timestamptz": "CONCAT(CAST({e} AS CHAR), 'Z')"}
+
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column: bit(n) as n characters of 0/1, zero dates as NULL (counted
         and checked in ``read``), geometry as WKB for targets of another family."""
@@ -179,6 +195,8 @@ class MySQLConnector(SqlConnector):
             return f"CASE WHEN {self._zero_date(q)} THEN NULL ELSE {q} END"
         if kind == "geometry" and peer not in ("", "mysql"):
             return f"ST_AsBinary({q})"
+        if kind == "interval" and peer not in ("", "mysql"):  # a TIME of durations
+            return durations.duration_text(q)
         if is_carried_as_text(column.ltype):
             return f"CAST({q} AS CHAR)"
         return q
@@ -193,11 +211,22 @@ class MySQLConnector(SqlConnector):
             and column.ltype.kind != "unknown"
 
     def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
-             pushed: Sequence[Filter]) -> ReadResult:
+             pushed: Sequence[Filter], end_marker: bool = False) -> ReadResult:
         counts = self.check_zero_dates(plan, pushed)
+        durations.check(self, plan, pushed)
         stats = {"ZeroDatesAsNull": sum(counts.values()), "ZeroDatesByColumn": counts} \
             if counts else {}
-        return ReadResult(self.read_frame(spark, plan, partitions, pushed), stats)
+        return ReadResult(self.read_frame(spark, plan, partitions, pushed, end_marker), stats)
+
+    def end_marked_sql(self, select: str, names: Sequence[str]) -> str:
+        """A derived table with UNION ALL is materialized in full before its first row
+        (MariaDB, MySQL), so the marker row comes from an outer join instead, which streams:
+        the two-row ``k`` joins the partition's rows to its 0 and, once they are all out,
+        its unmatched 1 as the marker row (an empty partition's unmatched 0 is left out)."""
+        m = self.quote(END_MARKER)
+        cols = ", ".join(f"d.{n}" for n in names)
+        return (f"SELECT {cols}, k.{m} FROM (SELECT 0 AS {m} UNION ALL SELECT 1) k "
+                f"LEFT JOIN ({select}) d ON k.{m} = 0 WHERE k.{m} = 1 OR d.{m} IS NOT NULL")
 
     def check_zero_dates(self, plan: TablePlan,
                          pushed: Sequence[Filter] | None = None) -> dict[str, int]:
@@ -250,12 +279,13 @@ class MySQLConnector(SqlConnector):
             fks.setdefault((s, t), []).append(ForeignKey(
                 name, tuple(p[2] for p in parts), rs, rt, tuple(p[3] for p in parts), on_del,
                 on_upd))
-        return attach_checks(self, self.build_tables(columns, keys, fks, meta))
+        tables = durations.with_durations(self, self.build_tables(columns, keys, fks, meta))
+        return attach_checks(self, tables)
 
     def source_checks(self) -> dict[tuple[str, str], list[Check]]:
         return my_objects.source_checks(self)
 
-    def special_indexes(self) -> set[tuple[str, str, str]]:
+    def special_indexes(self) -> dict[tuple[str, str, str], str]:
         return my_objects.special_indexes(self)
 
     # -- target ----------------------------------------------------------------------------
@@ -266,6 +296,20 @@ class MySQLConnector(SqlConnector):
     def ensure_schema_sql(self, schema: str) -> list[str]:
         return [f"CREATE DATABASE IF NOT EXISTS {self.quote(schema)} "
                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"] if schema else []
+
+    def create_denied(self, schema: str) -> str | None:
+        """A CREATE TABLE probe (DDL cannot be tried inside a transaction here): a table made
+        and dropped at once; a schema still to be made is not probed."""
+        import uuid
+
+        probe = self.qualify(schema, f"_sdms_probe_{uuid.uuid4().hex[:12]}")
+        try:
+            self.execute_all([f"CREATE TABLE {probe} (x int)", f"DROP TABLE {probe}"])
+        except Exception as err:
+            code = err.args[0] if err.args else None
+            if code in (1044, 1142):  # access denied to database / command denied on table
+                return f"CREATE TABLE is refused ({err.args[1] if len(err.args) > 1 else err})"
+        return None
 
     def object_sql(self) -> my_objects.MySql:
         return my_objects.MySql(self)

@@ -32,7 +32,7 @@ WHERE tc.CONSTRAINT_TYPE = 'CHECK'
 ORDER BY 1, 2, 3"""
 
 # indexes a B-tree cannot stand for
-SPECIAL_INDEXES_SQL = ("SELECT DISTINCT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME FROM "
+SPECIAL_INDEXES_SQL = ("SELECT DISTINCT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, INDEX_TYPE FROM "
                        "information_schema.STATISTICS WHERE INDEX_TYPE IN ('FULLTEXT', 'SPATIAL')")
 
 REFERENCING_SQL = """
@@ -57,8 +57,9 @@ def source_checks(connector: Any) -> dict[tuple[str, str], list[Check]]:
     return group_checks(rows)
 
 
-def special_indexes(connector: Any) -> set[tuple[str, str, str]]:
-    return {(s, t, i) for s, t, i in connector.query(SPECIAL_INDEXES_SQL)}
+def special_indexes(connector: Any) -> dict[tuple[str, str, str], str]:
+    return {(s, t, i): f"a {kind} index has no portable equivalent; create it by hand"
+            for s, t, i, kind in connector.query(SPECIAL_INDEXES_SQL)}
 
 
 def referencing(connector: Any, tp: TablePlan) -> list[Referencing]:

@@ -4,8 +4,12 @@ target cannot store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sparkdms.connectors.postgres import gaps
 from sparkdms.connectors.sql.assess import SqlAssessment
 
+from sparkdms.assess.model import Item
 from sparkdms.assess.probes import Probe, ProbeContext
 
 VIEWS_SQL = ("SELECT schemaname, viewname, definition FROM pg_views WHERE schemaname = %s "
@@ -44,6 +48,7 @@ class PostgresAssessment(SqlAssessment):
     TABLE_FINDINGS = (
         (GENERATED_SQL, "warning", "medium", "generated column {name} ({detail}) is loaded as "
          "plain data; the expression is not recreated"),
+        *gaps.FINDINGS,  # partitioned tables, indexes and keys only on partitions
     )
     CDC = (
         ("SELECT current_setting('wal_level')", lambda v: v == "logical",
@@ -53,6 +58,12 @@ class PostgresAssessment(SqlAssessment):
     )
     # as a target
     nul_in_text = "PostgreSQL text"
+    case_sensitive_text = "PostgreSQL compares text case-sensitively"
+    char_padding = ("PostgreSQL returns CHAR(n) values padded with spaces to n and ignores "
+                    "trailing spaces when it compares them")
+
+    def engine_checks(self, schemas: Sequence[str]) -> list[Item]:
+        return gaps.matview_items(self.connector, schemas)
 
     def decimal_unfit_sql(self, column: str, scale: int, whole: int) -> str | None:
         q = self.q(column)

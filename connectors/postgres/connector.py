@@ -7,11 +7,12 @@ https://www.postgresql.org/docs/current/datatype.html
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import Capabilities, ReadResult, TableFilter, WriteResult
 from sparkdms.connectors.postgres import objects as pg_objects
+from sparkdms.connectors.postgres import usertypes as pg_usertypes
 from sparkdms.connectors.postgres.types import POSTGRES
 from sparkdms.connectors.postgres.types import fallback as pg_fallback
 from sparkdms.connectors.sql import partitions as sqlparts
@@ -22,6 +23,8 @@ from sparkdms.catalog import Check, Column, ForeignKey, Table
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
+
+XIDS_TABLE = "sparkdms_load_xids"  # subtransactions of attempts (note_savepoint_write)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -110,6 +113,10 @@ class PostgresConnector(SqlConnector):
     capabilities = Capabilities(transactional_staging=True, creates_objects_after_load=True,
                                 validates_in_sql=True, direct_copy_from=frozenset({"postgres"}))
     packages = ("org.postgresql:postgresql:42.7.8",)
+    # rows it refuses (sparkdms.connectors.sql.rejects): text cannot hold a NUL character
+    reject_checks: ClassVar[dict[str, tuple[str, ...]]] = {
+        k: ("no_nul",) for k in ("char", "varchar", "text", "citext", "json", "xml", "enum",
+                                 "set")}
     driver_class = "org.postgresql.Driver"
     url_scheme = "jdbc:postgresql:"
     native_url_schemes = ("postgresql:", "postgres:")
@@ -166,13 +173,20 @@ class PostgresConnector(SqlConnector):
 
     # -- types (see connectors/postgres/types.py) --------------------------------------------
     def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
-             pushed: Sequence[Filter]) -> ReadResult:
+             pushed: Sequence[Filter], end_marker: bool = False) -> ReadResult:
         """The JDBC read, after checking that every date and timestamp can travel through
         Spark unchanged (see connectors/postgres/values.py)."""
         from sparkdms.connectors.postgres.values import check
 
         check(self, plan, pushed)
-        return super().read(spark, plan, partitions, pushed)
+        return super().read(spark, plan, partitions, pushed, end_marker)
+
+    # dates and timestamps reach Spark as ISO text (see SqlReader.temporal_text), instants in
+    # UTC; the years outside 1..9999 that to_char cannot print stop the table (values.py)
+    temporal_text: ClassVar[Mapping[str, str]] = {
+        "date": "to_char({e}, 'YYYY-MM-DD')",
+        "timestamp": "to_char({e}, 'YYYY-MM-DD HH24:MI:SS.US')",
+        "timestamptz": "(to_char({e} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || 'Z')"}
 
     def read_expr(self, column: Column, peer: str = "") -> str:
         """Wire form of a column. For a target of another family, arrays/composites/hstore
@@ -225,13 +239,17 @@ class PostgresConnector(SqlConnector):
                 fks.setdefault((s, t), []).append(ForeignKey(
                     name, tuple(cols), rs, rt, tuple(rcols), FK_ACTIONS.get(on_del, "NO ACTION"),
                     FK_ACTIONS.get(on_upd, "NO ACTION")))
-        return attach_checks(self, self.build_tables(columns, keys, fks, meta))
+        tables = pg_usertypes.attach(self, self.build_tables(columns, keys, fks, meta))
+        return attach_checks(self, tables)
 
     def source_checks(self) -> dict[tuple[str, str], list[Check]]:
         return pg_objects.source_checks(self)
 
     def generated_columns(self) -> set[tuple[str, str, str]]:
         return pg_objects.generated_columns(self)
+
+    def special_indexes(self) -> dict[tuple[str, str, str], str]:
+        return pg_objects.special_indexes(self)
 
     def hash_partitions(self, plan: TablePlan, n: int) -> Partitioning:
         if plan.source.kind != "table":
@@ -256,6 +274,36 @@ class PostgresConnector(SqlConnector):
 
     def ensure_schema_sql(self, schema: str) -> list[str]:
         return [f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}"] if schema else []
+
+    def create_denied(self, schema: str) -> str | None:
+        """CREATE on the schema, or on the database where the schema is still to be made."""
+        exists, on_schema, on_database, database = self.query(
+            "SELECT n.oid IS NOT NULL, n.oid IS NOT NULL AND has_schema_privilege(n.oid, "
+            "'CREATE'), has_database_privilege(current_database(), 'CREATE'), "
+            "current_database() FROM (SELECT 1) one LEFT JOIN pg_namespace n "
+            "ON n.nspname = %s", (schema,))[0]
+        if exists and not on_schema:
+            return (f"no CREATE privilege on schema {schema} (GRANT CREATE ON SCHEMA "
+                    f"{self.quote(schema)} TO ...)")
+        if not exists and not on_database:
+            return (f"the schema does not exist and the user may not create it (no CREATE "
+                    f"privilege on database {database})")
+        return None
+
+    # user types of a PostgreSQL source (see connectors/postgres/usertypes.py)
+    def type_ddl(self, plans: Sequence[TablePlan]) -> list[str]:
+        return pg_usertypes.type_ddl(self, plans)
+
+    def type_conflicts(self, plans: Sequence[TablePlan]) -> list[str]:
+        return pg_usertypes.type_conflicts(self, plans)
+
+    def prepare_task(self, plans: Sequence[TablePlan], settings: Settings) -> None:
+        super().prepare_task(plans, settings)
+        pg_usertypes.create_types(self, plans)
+
+    def column_ddl(self, plan: TablePlan) -> list[str]:
+        return [f"{self.quote(c.target_name)} {pg_usertypes.column_type(self, plan, c)}"
+                + ("" if c.nullable else " NOT NULL") for c in plan.columns]
 
     def object_sql(self) -> pg_objects.PgSql:
         return pg_objects.PgSql(self)
@@ -293,6 +341,33 @@ class PostgresConnector(SqlConnector):
     def row_tag_sql(self) -> str:
         return "xmin::text::bigint"
 
+    # a row written inside a savepoint has the subtransaction's xid as its xmin: each such
+    # write also adds a row here, whose own xmin is that xid, keyed by the attempt's tag
+    def subtransaction_ddl(self, schema: str) -> list[str]:
+        return [f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, XIDS_TABLE)} ("
+                "load_id varchar(64) NOT NULL, table_name varchar(512) NOT NULL, "
+                "top bigint NOT NULL)"]
+
+    def note_savepoint_write(self, cur: Any, spec: WriteSpec) -> None:
+        cur.execute(f"INSERT INTO {self.qualify(spec.control_schema, XIDS_TABLE)} "
+                    f"(load_id, table_name, top) VALUES (%s, %s, {self.current_tag_sql()})",
+                    (spec.load_id, spec.table_key))
+
+    def attempt_rows_sql(self, ctl: str, load_id: str, table: str,
+                         tags: Sequence[int]) -> tuple[str, tuple]:
+        marks = ", ".join(["%s"] * len(tags))
+        return (f"({self.row_tag_sql()} IN ({marks}) OR xmin IN (SELECT x.xmin FROM "
+                f"{self.qualify(ctl, XIDS_TABLE)} x WHERE x.load_id = %s AND "
+                f"x.table_name = %s AND x.top IN ({marks})))",
+                (*tags, load_id, table, *tags))
+
+    def clear_control_sql(self, schema: str) -> str:
+        return (f"WITH p(l, t) AS (VALUES (%s::varchar, %s::varchar)), "
+                f"x AS (DELETE FROM {self.qualify(schema, XIDS_TABLE)} AS x USING p "
+                "WHERE x.load_id = p.l AND x.table_name = p.t) "
+                f"DELETE FROM {self.qualify(schema, CONTROL_TABLE)} AS c USING p "
+                "WHERE c.load_id = p.l AND c.table_name = p.t")
+
     def current_tag_sql(self) -> str:
         return "mod(pg_current_xact_id()::text::bigint, 4294967296)"
 
@@ -304,8 +379,11 @@ class PostgresConnector(SqlConnector):
         return f"CONSTRAINT {self.quote(self.pk_name(table_name))} PRIMARY KEY ({cols})"
 
     def stage_like_sql(self, plan: TablePlan, stage: str) -> str:
+        # CHECK constraints too: a row the target's checks refuse is rejected as it is
+        # written (sparkdms.connectors.sql.rejects), not when the staging is merged
         return (f"CREATE TABLE {self.qualify(plan.target_schema, stage)} (LIKE "
-                f"{self.qualify(plan.target_schema, plan.target_name)} INCLUDING DEFAULTS)")
+                f"{self.qualify(plan.target_schema, plan.target_name)} INCLUDING DEFAULTS "
+                "INCLUDING CONSTRAINTS)")
 
     def swap_sql(self, plan: TablePlan, stage: str, exists: bool,
                  settings: Settings) -> list[str]:
@@ -323,10 +401,13 @@ class PostgresConnector(SqlConnector):
         return out
 
     def merge_sql(self, plan: TablePlan, stage: str, truncate: bool) -> list[str]:
+        """Rows keep their identity values (OVERRIDING SYSTEM VALUE: a target column may be
+        GENERATED ALWAYS), and its sequence moves past them."""
         out = super().merge_sql(plan, stage, truncate)
         if truncate:
             out[0] = f"TRUNCATE TABLE {self.qualify(plan.target_schema, plan.target_name)}"
-        return out
+        out = [pg_usertypes.overriding(sql) for sql in out]
+        return out[:-1] + pg_usertypes.identity_past_max(self, plan) + out[-1:]
 
     def prepare_frame(self, df: DataFrame, plan: TablePlan) -> DataFrame:
         """bytea travels as PostgreSQL hex text (\\x...) inside the COPY CSV stream."""
@@ -365,6 +446,7 @@ class PostgresConnector(SqlConnector):
         return (settings["Sparkdms.DirectCopy"]
                 and source.dialect.family in self.capabilities.direct_copy_from
                 and not plan.settings
+                and pg_usertypes.direct_copy_safe(plan)
                 and all(c.source is not None and c.expression is None
                         and c.target_type == c.source.native_type for c in plan.columns))
 

@@ -14,7 +14,7 @@ from sparkdms.connectors.sql.validation import (
     sqlalchemy_url,
 )
 
-from sparkdms.types import LType
+from sparkdms.types import LType, parse_native
 from sparkdms.validate.canon import BIN_INLINE, BIN_KINDS, INT_KINDS, TEXT_KINDS, Renderer
 from sparkdms.validate.columns import ColumnSpec
 
@@ -121,11 +121,26 @@ def expectations_sql(connector: PostgresConnector) -> SqlAlchemyTarget | None:
 
 def reflected_type(native: str) -> str | None:
     """The type as great-expectations compares it on PostgreSQL: SQLAlchemy's rendered type
-    (``TIMESTAMP(3) WITHOUT TIME ZONE``), which it compares as text."""
-    from sqlalchemy.dialects.postgresql import base
+    (``TIMESTAMP(3) WITHOUT TIME ZONE``, ``TEXT[]``), which it compares as text. ``native``
+    is what ``format_type()`` prints (an array is its element type and one ``[]``)."""
+    from sqlalchemy.dialects.postgresql import ARRAY, base
 
+    parsed = parse_native(native.lower())
     made = sqlalchemy_type(base, native, timestamp)
-    return None if made is None else str(made.compile(dialect=base.dialect()))
+    if made is None:
+        return None
+    if parsed.name in VARYING:  # bit varying(n): BIT(n, varying=True)
+        made = type(made)(*parsed_length(parsed), varying=True)
+    if parsed.array_dims:  # SQLAlchemy reflects every array as one-dimensional
+        made = ARRAY(made)
+    return str(made.compile(dialect=base.dialect()))
+
+
+VARYING = ("bit varying", "varbit")
+
+
+def parsed_length(parsed: Any) -> list[int]:
+    return [int(a) for a in parsed.args if a.strip().isdigit()]
 
 
 def timestamp(cls: type, tz: bool, precision: int | None) -> Any:

@@ -1,11 +1,13 @@
 """PostgreSQL values that Spark cannot carry exactly, found before a row is read.
 
 ``infinity`` / ``-infinity`` dates and timestamps have no Spark value (the JDBC driver
-turns them into far dates), and dates inside the Gregorian gap (1582-10-05 to 1582-10-14,
-days the Julian/Gregorian calendar Spark's JDBC conversion uses does not have) come back
-shifted by ten days. Such a value stops its table, naming the column, the value and how
-many rows hold it, instead of arriving changed. Between PostgreSQL engines the direct copy
-(binary COPY, no Spark rows) carries them exactly and is not checked.
+turns them into far dates), and dates before year 1 (BC) or after 9999 have no ISO text
+of four-digit years, the form in which dates and timestamps reach Spark (see
+``temporal_text`` in connector.py; read as text, every day of years 1 to 9999 arrives
+exactly, the Gregorian gap 1582-10-05..14 of PostgreSQL's proleptic calendar included).
+Such a value stops its table, naming the column, the value and how many rows hold it,
+instead of arriving changed. Between PostgreSQL engines the direct copy (binary COPY, no
+Spark rows) carries them exactly and is not checked.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from sparkdms.errors import TerminalError
 from sparkdms.plan import Filter, TablePlan
 
 TEMPORAL = ("date", "timestamp", "timestamptz")
-GAP = ("1582-10-05", "1582-10-15")  # [first missing day, first day after the gap)
 
-# (label, SQL condition over the quoted column {q}) of each kind of value that cannot travel
+# (label, SQL condition over the quoted column {q} and its UTC wall clock {u}) of each kind
+# of value that cannot travel
 CHECKS: tuple[tuple[str, str], ...] = (
     ("'infinity'", "{q} = 'infinity'"),
     ("'-infinity'", "{q} = '-infinity'"),
-    (f"a date in the Gregorian gap ({GAP[0]} to 1582-10-14)",
-     f"{{q}} >= '{GAP[0]}' AND {{q}} < '{GAP[1]}'"),
+    ("a date before year 1 (BC) or after 9999",
+     "isfinite({q}) AND ({u} < '0001-01-01' OR {u} >= '10000-01-01')"),
 )
 
 
@@ -43,7 +45,8 @@ def count_sql(connector: Any, plan: TablePlan, cols: list[Column],
     sums = []
     for col in cols:
         q = connector.quote(col.name)
-        sums += [f"count(*) FILTER (WHERE {cond.format(q=q)})" for _, cond in CHECKS]
+        u = f"({q} AT TIME ZONE 'UTC')" if col.ltype.kind == "timestamptz" else q
+        sums += [f"count(*) FILTER (WHERE {cond.format(q=q, u=u)})" for _, cond in CHECKS]
     table = connector.qualify(plan.source.schema, plan.source.name)
     return f"SELECT {', '.join(sums)} FROM {table}" + connector.where_sql(pushed, plan.source)
 

@@ -84,10 +84,11 @@ class SqlDiscovery(SqlSession):
         """CHECK constraints by (schema, table), conditions in the engine's SQL."""
         return {}
 
-    def special_indexes(self) -> set[tuple[str, str, str]]:
-        """(schema, table, index) of indexes a B-tree cannot stand for (MySQL FULLTEXT /
-        SPATIAL): left out of the catalog, the assessment lists them."""
-        return set()
+    def special_indexes(self) -> Mapping[tuple[str, str, str], str]:
+        """(schema, table, index) -> why, of indexes a B-tree cannot stand for (MySQL
+        FULLTEXT / SPATIAL, PostgreSQL GIN / GiST / hash ...): left out of the loaded
+        indexes; the assessment and the run's console say they are not created."""
+        return {}
 
     def generated_columns(self) -> set[tuple[str, str, str]]:
         """(schema, table, column) of generated columns, whose expression discovery reads as

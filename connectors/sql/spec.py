@@ -40,6 +40,17 @@ class WriteSpec:
     table_key: str
     commit_rate: int
     control_schema: str
+    # Spark partition index -> the partition's id in the whole partitioning (run --resume
+    # reads only the missing ones); empty: the index is the id
+    part_ids: tuple[int, ...] = ()
+    # rows the target refuses are rejected, not fatal (sparkdms.connectors.sql.rejects.Guard);
+    # None: the first refused row fails the attempt
+    guard: Any = None
+
+    def placed(self, where: tuple[int, int]) -> tuple[int, int]:
+        """(partition id, attempt) of a running task from its (Spark index, attempt)."""
+        index, attempt = where
+        return (self.part_ids[index] if self.part_ids else index), attempt
 
 
 def iter_rows(batch: Any) -> Iterator[tuple]:

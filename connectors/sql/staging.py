@@ -29,8 +29,8 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sparkdms.connectors.base import PreLoad, WriteResult
-from sparkdms.connectors.sql import objects
+from sparkdms.connectors.base import END_MARKER, PreLoad, WriteResult
+from sparkdms.connectors.sql import gate, objects
 from sparkdms.connectors.sql.session import SqlSession
 from sparkdms.connectors.sql.spec import ATTEMPT_COLUMN, CONTROL_TABLE, STAGE_MARK, WriteSpec
 from sparkdms.connectors.sql.writer import RESULT_SCHEMA, partition_writer
@@ -48,6 +48,7 @@ class SqlStaging(SqlSession):
     """Target DDL, the staging load (driver and executor side) and the objects around it."""
 
     max_identifier: ClassVar[int] = 63
+    wants_end_marker: ClassVar[bool] = True  # rows reach the writer through a Python worker
     # one writer at a time (SQLite): objects after the load are created one by one
     serial_ddl: ClassVar[bool] = False
 
@@ -104,6 +105,16 @@ class SqlStaging(SqlSession):
     @abstractmethod
     def stage_like_sql(self, plan: TablePlan, stage: str) -> str: ...
 
+    def preflight(self, plans: Sequence[TablePlan], settings: Settings) -> None:
+        from sparkdms.connectors.sql.preflight import check_create
+
+        check_create(self, plans, settings)
+
+    def create_denied(self, schema: str) -> str | None:
+        """Why this endpoint's user cannot create tables in ``schema`` (or the schema), in
+        words; None: it can, or the engine cannot tell (sparkdms.connectors.sql.preflight)."""
+        return None
+
     def prepare_task(self, plans: Sequence[TablePlan], settings: Settings) -> None:
         """Once per task, before tables load in parallel: schemas and control tables."""
         statements: list[str] = []
@@ -111,7 +122,8 @@ class SqlStaging(SqlSession):
                                     (p.target_schema, self.control_schema(p, settings))):
             statements += self.ensure_schema_sql(schema)
         for schema in dict.fromkeys(self.control_schema(p, settings) for p in plans):
-            statements.append(self.control_table_sql(schema))
+            statements += [self.control_table_sql(schema), gate.gate_ddl(self, schema),
+                           *self.subtransaction_ddl(schema)]
         self.execute_all(statements)
         for schema in dict.fromkeys(self.control_schema(p, settings) for p in plans):
             self.upgrade_ledger(schema)
@@ -200,12 +212,33 @@ class SqlStaging(SqlSession):
             statements.append(self.stage_like_sql(plan, stage))
         if self.tags_rows:
             statements.append(self.attempt_column_sql(plan.target_schema, stage))
+        statements += gate.open_gate_sql(self, self.control_schema(plan, settings), load_id,
+                                         plan.target_label)
         self.execute_all(statements)
 
     # How the rows of one task attempt are told apart in the staging table: by default an
     # ``_sdms_attempt`` column (added here, dropped before the swap); an engine whose rows
     # carry their writing transaction (PostgreSQL's xmin) says so and adds no column.
     tags_rows: ClassVar[bool] = True
+
+    # The gate of a load (connectors/sql/gate.py): how an attempt reads the gate row with a
+    # shared row lock, and what the committer's session sets before it waits for attempts.
+    share_lock_sql: ClassVar[str] = " FOR SHARE"
+
+    # Rows written inside a savepoint (a refused batch retried row by row,
+    # connectors/sql/rejects.py) carry the subtransaction's id on an engine that tags rows by
+    # their transaction; such an engine notes each of those ids and finds rows by them too.
+    def subtransaction_ddl(self, schema: str) -> list[str]:
+        return []
+
+    def note_savepoint_write(self, cur: Any, spec: WriteSpec) -> None:
+        return None
+
+    def attempt_rows_sql(self, ctl: str, load_id: str, table: str,
+                         tags: Sequence[int]) -> tuple[str, tuple]:
+        """WHERE condition (and its values) of the staging rows of the attempts ``tags``."""
+        return f"{self.row_tag_sql()} IN ({', '.join([self.P] * len(tags))})", tuple(tags)
+    gate_wait_sql: ClassVar[tuple[str, ...]] = ()
 
     def attempt_column_sql(self, schema: str, stage: str) -> str:
         return f"ALTER TABLE {self.qualify(schema, stage)} ADD COLUMN {self.quote(ATTEMPT_COLUMN)} bigint"
@@ -233,6 +266,8 @@ class SqlStaging(SqlSession):
         statements: list[Any] = [f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, t)}"
                                  for t in old]
         statements.append((f"DELETE FROM {ctl} WHERE table_name = {self.P}", (plan.target_label,)))
+        statements.append(gate.drop_gates_sql(self, self.control_schema(plan, settings),
+                                              plan.target_label))
         self.execute_all(statements)
         notes = []
         if old:
@@ -247,7 +282,8 @@ class SqlStaging(SqlSession):
         return WriteSpec(type(self), self.endpoint, plan.target_schema,
                          self.stage_name(plan.target_name, load_id),
                          tuple(c.target_name for c in plan.columns), load_id, plan.target_label,
-                         settings["FullLoadSettings.CommitRate"], self.control_schema(plan, settings))
+                         settings["FullLoadSettings.CommitRate"], self.control_schema(plan, settings),
+                         plan.partitioning.ids)
 
     def prepare_frame(self, df: DataFrame, plan: TablePlan) -> DataFrame:
         """Last Spark-side conversions before rows leave for the writer."""
@@ -255,15 +291,25 @@ class SqlStaging(SqlSession):
 
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
               load_id: str) -> WriteResult:
-        spec = self.write_spec(plan, settings, load_id)
+        from dataclasses import replace
+
+        from sparkdms.connectors.sql.rejects import guard_for  # refused rows: rejected
+
+        spec = replace(self.write_spec(plan, settings, load_id),
+                       guard=guard_for(self, plan, settings))
         threads = settings["TargetMetadata.ParallelLoadThreads"]
-        if threads > 0:
-            df = df.repartition(threads)
         from sparkdms.types import positional, spark_col  # names with backticks, dots, spaces
 
-        df = self.prepare_frame(df.select(*[spark_col(c) for c in spec.columns]), plan)
+        marked = END_MARKER in df.columns  # each source partition's marker row ends it
+        if threads > 0:  # a shuffle: the writer's input is whole, its partitions unmarked
+            if marked:
+                df, marked = df.filter(~spark_col(END_MARKER)).drop(END_MARKER), False
+            df = df.repartition(threads)
+        cols = (*spec.columns, END_MARKER) if marked else spec.columns
+        df = self.prepare_frame(df.select(*[spark_col(c) for c in cols]), plan)
         # the writer takes columns by position; mapInArrow would parse the names
-        results = positional(df).mapInArrow(partition_writer(spec), RESULT_SCHEMA).collect()
+        results = positional(df).mapInArrow(partition_writer(spec, marked),
+                                            RESULT_SCHEMA).collect()
         return written(results)
 
     def commit(self, plan: TablePlan, settings: Settings, load_id: str,
@@ -271,6 +317,7 @@ class SqlStaging(SqlSession):
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
         stage = self.stage_name(plan.target_name, load_id)
         ctl = self.control_schema(plan, settings)
+        gate.close_gate(self, ctl, load_id, plan.target_label)  # no attempt commits after this
         self.drop_failed_attempts(plan, stage, ctl, load_id, result)
         exists = self.table_exists(plan.target_schema, plan.target_name)
         if mode == "DROP_AND_CREATE" or not exists:
@@ -303,10 +350,10 @@ class SqlStaging(SqlSession):
         stray = sorted(set(recorded) - accepted)
         if stray:
             marks = ", ".join([self.P] * len(stray))
-            tags = tuple(recorded[a] for a in stray)
+            cond, values = self.attempt_rows_sql(ctl, load_id, plan.target_label,
+                                                 [recorded[a] for a in stray])
             self.execute_all([
-                (f"DELETE FROM {self.qualify(plan.target_schema, stage)} "
-                 f"WHERE {self.row_tag_sql()} IN ({marks})", tags),
+                (f"DELETE FROM {self.qualify(plan.target_schema, stage)} WHERE {cond}", values),
                 (f"DELETE FROM {self.qualify(ctl, CONTROL_TABLE)} WHERE load_id = {self.P} AND "
                  f"table_name = {self.P} AND attempt_id IN ({marks})",
                  (load_id, plan.target_label, *stray))])
@@ -334,6 +381,7 @@ class SqlStaging(SqlSession):
         try:
             stage = self.stage_name(plan.target_name, load_id)
             ctl = self.control_schema(plan, settings)
+            gate.close_gate(self, ctl, load_id, plan.target_label)
             self.execute_all([f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, stage)}",
                               (self.clear_control_sql(ctl), (load_id, plan.target_label))])
         except Exception:
@@ -343,6 +391,20 @@ class SqlStaging(SqlSession):
 
     def count_rows(self, schema: str, table: str) -> int:
         return int(self.query(f"SELECT COUNT(*) FROM {self.qualify(schema, table)}")[0][0])
+
+    def reject_store(self, settings: Settings) -> Any:
+        """Rows the target refused: AWS DMS's ``awsdms_apply_exceptions`` in the control
+        schema (sparkdms.connectors.sql.rejects)."""
+        from sparkdms.connectors.sql.rejects import ExceptionsTable
+
+        return ExceptionsTable(self, settings)
+
+    def resume_store(self) -> Any:
+        """Records per task and table, and the ledger's committed partitions, for
+        ``run --resume`` (sparkdms.connectors.sql.resume)."""
+        from sparkdms.connectors.sql.resume import SqlResume
+
+        return SqlResume(self)
 
     # -- executor side (called through sparkdms.connectors.sql.writer) -----------------------------
     @abstractmethod
@@ -357,6 +419,7 @@ class SqlStaging(SqlSession):
     def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
         """In the attempt's transaction: lock the partition and delete what earlier attempts
         of it committed, so this attempt's rows replace theirs; how many rows that was."""
+        gate.pass_gate(self, cur, spec.control_schema, spec.load_id, spec.table_key)
         self.lock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
         ledger = self.qualify(spec.control_schema, CONTROL_TABLE)
         cur.execute(f"SELECT row_tag, row_count FROM {ledger} WHERE load_id = {self.P} AND "
@@ -366,9 +429,10 @@ class SqlStaging(SqlSession):
         earlier = [int(r[0]) for r in found]
         if not earlier:
             return 0
-        marks = ", ".join([self.P] * len(earlier))
-        cur.execute(f"DELETE FROM {self.qualify(spec.schema, spec.stage_table)} "
-                    f"WHERE {self.row_tag_sql()} IN ({marks})", tuple(earlier))
+        cond, values = self.attempt_rows_sql(spec.control_schema, spec.load_id, spec.table_key,
+                                             earlier)
+        cur.execute(f"DELETE FROM {self.qualify(spec.schema, spec.stage_table)} WHERE {cond}",
+                    values)
         cur.execute(f"DELETE FROM {ledger} WHERE load_id = {self.P} AND table_name = {self.P} "
                     f"AND part_id = {self.P}", (spec.load_id, spec.table_key, part))
         return sum(int(r[1]) for r in found)
@@ -396,7 +460,11 @@ class _NoLock:
 def written(results: Sequence[Any]) -> WriteResult:
     """The write's result from the rows the successful task attempts returned; their
     (partition, attempt) pairs are the commit messages ``commit`` checks the ledger against."""
+    from sparkdms.connectors.sql.rejects import results_rejects
+
     replaced = sum(int(r["replaced"]) for r in results)
+    rejects = results_rejects(results)  # of the successful attempts only: never twice
     return WriteResult(rows=sum(int(r["rows"]) for r in results), partitions=len(results),
                        receipt=tuple((int(r["part"]), int(r["attempt"])) for r in results),
+                       error_rows=len(rejects), rejects=rejects,
                        stats={"RowsOfFailedAttemptsReplaced": replaced} if replaced else {})

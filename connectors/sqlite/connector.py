@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sparkdms.connectors.base import Capabilities, TableFilter
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec, iter_rows
-from sparkdms.connectors.sql.objects import attach_checks
+from sparkdms.connectors.sql.objects import attach_checks, member_check
 from sparkdms.connectors.sqlite import objects as lite_objects
 from sparkdms.connectors.sqlite.types import AFFINITY, SQLITE
 
@@ -53,6 +53,7 @@ class SQLiteConnector(SqlConnector):
     url_scheme = "jdbc:sqlite:"
     max_identifier = 1024
     P = "?"
+    share_lock_sql = ""  # one writer at a time: the file lock is the gate
     serial_ddl = True  # one writer at a time: objects after the load one by one
 
     @classmethod
@@ -165,6 +166,13 @@ class SQLiteConnector(SqlConnector):
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(self.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
                                "AND name = ?", (name,))[0][0])
+
+    def column_ddl(self, plan: TablePlan) -> list[str]:
+        """An enum column (text here) lists its members in a CHECK inside the table: SQLite
+        cannot add one to a table later."""
+        sql = self.object_sql()
+        return [ddl + (f" CHECK ({cond})" if (cond := member_check(sql, col)) else "")
+                for ddl, col in zip(super().column_ddl(plan), plan.columns, strict=True)]
 
     def object_sql(self) -> lite_objects.SqliteSql:
         return lite_objects.SqliteSql(self)

@@ -23,6 +23,12 @@ def engine_checks(task: Task, source: Source, target: Target, plan: Plan, target
 def existing_targets(target: Target, task: Task, plan: Plan, assessment: Assessment) -> None:
     hooks = hooks_of(target)
     mode = task.settings["FullLoadSettings.TargetTablePrepMode"]
+    try:
+        conflicts = target.type_conflicts(plan.tables)
+    except Exception:  # a catalog we cannot read: the load says it
+        conflicts = []
+    assessment.checks += [Item("check", "error", "medium", text, None, action="drop or alter the "
+                               "type on the target") for text in conflicts]
     for tp in plan.tables:
         try:
             exists = hooks.table_exists(tp.target_schema, tp.target_name)

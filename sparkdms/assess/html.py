@@ -45,7 +45,9 @@ def _items(items: list[dict[str, Any]]) -> str:
 def _summary(data: dict[str, Any]) -> str:
     s = data["summary"]
     verdict = ("The task can run as planned." if s["runnable"] else
-               "The task will refuse to run until the errors are fixed.")
+               "The task will refuse to run until the errors are fixed." if s.get("refused") else
+               "The task can start but will not succeed until the errors are fixed: "
+               + "; ".join(s["blocking"][:10]))
     rows = [[_e("Tables"), _e(s["tables"])],
             [_e("Tables by effort"), _e(", ".join(f"{n} {e}" for e, n in
                                                   s["table_effort"].items()))],

@@ -69,8 +69,11 @@ class Assessment:
             "table_effort": {e: sum(t.effort == e for t in self.tables) for e in EFFORTS},
             "object_effort": {e: sum(i.effort == e for i in self.objects) for e in EFFORTS},
             "blocking": [i.message for i in items if i.level == "error"][:50],
-            "runnable": not any(i.level == "error" and i.category in ("type", "name")
-                                for i in items),
+            # the task can run only when no error item stands: an error is a refusal (type,
+            # name) or a table or object that will fail (data, checks, ...)
+            "runnable": not any(i.level == "error" for i in items),
+            "refused": any(i.level == "error" and i.category in ("type", "name")
+                           for i in items),
         }
 
     def as_dict(self) -> dict[str, Any]:

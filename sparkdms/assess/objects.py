@@ -136,7 +136,8 @@ def object_items(target: Target, plan: Plan, settings: Any,
             continue
         tp = by_target.get(st.table)
         report = reports.get(tp.source_label) if tp else None
-        if report is not None:
+        if report is not None and not any(i.category == "object" and i.column == st.name
+                                          for i in report.items):  # said by the engine already
             report.items.append(Item("object", "warning", "medium", f"{st.stage} {st.name}: "
                                      f"{st.note}", report.source, action="create it by hand "
                                      "after the load if it matters"))

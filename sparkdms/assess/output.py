@@ -35,6 +35,21 @@ def print_summary(assessment: Assessment) -> str:
         lines.append(f"  {t.source} -> {t.target}: {t.effort}"
                      + (f", {len(worst)} to review" if worst else ""))
         lines += [f"    {i.level.upper()}: {i.message}" for i in t.items if i.level == "error"]
-    lines.append("  the task can run" if s["runnable"] else
-                 "  the task will refuse to run until the errors above are fixed")
+    lines += [f"  ERROR: {i.message}" for i in assessment.objects + assessment.checks
+              if i.level == "error"]
+    lines.append(verdict(assessment))
     return redact_known("\n".join(lines))
+
+
+def verdict(assessment: Assessment) -> str:
+    """One line: the task can run, will refuse to run, or will run and fail on the items
+    named (an ERROR item always stands against "can run")."""
+    s = assessment.summary()
+    if s["runnable"]:
+        return "  the task can run"
+    if s["refused"]:
+        return "  the task will refuse to run until the errors above are fixed"
+    failing = [f"{i.table or 'task'}" + (f".{i.column}" if i.column else "") + f" ({i.category})"
+               for i in assessment.items() if i.level == "error"]
+    return ("  the task can start but will not succeed: these items will fail until fixed: "
+            + ", ".join(dict.fromkeys(failing)))

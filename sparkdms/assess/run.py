@@ -9,6 +9,7 @@ from typing import Any
 
 from sparkdms.assess.checks import engine_checks
 from sparkdms.assess.columns import column_items, name_items, table_items, unsupported_items
+from sparkdms.assess.gaps import gap_items
 from sparkdms.assess.model import Assessment, ColumnReport, Item, TableReport, first_line
 from sparkdms.assess.objects import (
     object_items,
@@ -86,6 +87,7 @@ def assess(task_path: str | Path) -> Assessment:
     schemas = sorted({t.source.schema for t in plan.tables})
     for step in (lambda: skipped_index_items(source, schemas, reports),
                  lambda: table_finding_items(source, schemas, reports),
+                 lambda: gap_items(source, target, plan, reports),
                  lambda: view_items(source, target, schemas, plan, out),
                  lambda: trigger_items(source, target, schemas, out),
                  lambda: routine_items(source, target, schemas, out),

@@ -20,6 +20,8 @@ class Column:
     default: str | None = None
     ordinal: int = 0
     identity: bool = False  # serial / identity / auto_increment
+    identity_always: bool = False  # GENERATED ALWAYS AS IDENTITY (values only by override)
+    user_type: tuple[str, str] | None = None  # (schema, name) of a UserType of its table
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,43 @@ class Check:
 
 
 @dataclass(frozen=True)
+class TypeUse:
+    """A type inside a user type (a domain's base, a composite's attribute): as the engine
+    spells it, and the (schema, name) of the user type it is built on, if any."""
+
+    native: str
+    user_type: tuple[str, str] | None = None
+    array: bool = False  # an array of ``user_type``
+
+
+@dataclass(frozen=True)
+class UserType:
+    """A type the database defines (PostgreSQL CREATE TYPE / CREATE DOMAIN): an enum with its
+    labels in order, a domain over a base type with NOT NULL, DEFAULT and CHECKs (conditions
+    over VALUE, in the engine's SQL), or a composite with its attributes."""
+
+    schema: str
+    name: str
+    kind: str  # "enum", "domain" or "composite"
+    labels: tuple[str, ...] = ()
+    base: TypeUse | None = None
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[Check, ...] = ()
+    attributes: tuple[tuple[str, TypeUse], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def uses(self) -> tuple[tuple[str, str], ...]:
+        """The user types this one is built on."""
+        inner = [self.base] if self.base else [t for _, t in self.attributes]
+        return tuple(t.user_type for t in inner if t is not None and t.user_type)
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -59,6 +98,10 @@ class Table:
     partitions: tuple[str, ...] = ()  # native partition names, where the engine has them
     checks: tuple[Check, ...] = ()  # check constraints (connectors/sql/objects/)
     engine: str = ""  # engine it was discovered on (dialect of defaults and checks)
+    # (index, why) of indexes discovery left out (GIN, FULLTEXT, ...): said as not created
+    skipped_indexes: tuple[tuple[str, str], ...] = ()
+    # the user types its columns use, those they are built on first
+    user_types: tuple[UserType, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -69,6 +112,9 @@ class Table:
             if col.name == name:
                 return col
         raise KeyError(f"{self.qualified} has no column {name!r}")
+
+    def user_type(self, key: tuple[str, str] | None) -> UserType | None:
+        return next((u for u in self.user_types if u.key == key), None) if key else None
 
 
 @dataclass(frozen=True)

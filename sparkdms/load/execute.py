@@ -16,6 +16,7 @@ from sparkdms.connectors.base import Source, Target, WriteResult
 from sparkdms.errors import SparkDmsError
 from sparkdms.explain import explain
 from sparkdms.load.read import read_table
+from sparkdms.load.resume import Runs, post_load_tables
 from sparkdms.load.transform import to_target
 from sparkdms.plan import Plan, TablePlan
 from sparkdms.report import TABLE_ERROR, TABLE_LOADING, Report, TableStats
@@ -34,6 +35,8 @@ class Context:
     load_id: str
     out: TextIO
     stop: threading.Event
+    runs: Runs | None = None  # the task's load records on the target (run --resume)
+    rejects: Any = None  # the run's reject file (sparkdms.load.rejects.RejectFile)
 
 
 def new_report(plan: Plan) -> Report:
@@ -55,12 +58,18 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
           f"({tp.partitioning.count} partitions, {tp.partitioning.method})", file=ctx.out,
           flush=True)
     ctx.spark.sparkContext.setJobGroup(tp.source_label, f"sparkdms load {tp.source_label}")
+    assert ctx.runs is not None
     try:
-        for note in ctx.target.prepare(tp, settings, ctx.load_id) or ():
+        run = ctx.runs.begin(tp, stats, ctx.out)
+        if run is None:  # run --resume: an earlier run of the task loaded it
+            return
+        for note in run.notes:
             print(f"  note    {note}", file=ctx.out, flush=True)
             stats.extra.setdefault("Notes", []).append(note)
-        result = write_table(ctx, tp, stats)
-        ctx.target.commit(tp, settings, ctx.load_id, result)
+        result = ctx.runs.result(run, None if run.plan is None else
+                                 write_table(ctx, run.plan, stats, run.load_id))
+        ctx.target.commit(tp, settings, run.load_id, result)
+        ctx.runs.committed(tp, run, result.rows)
         stats.extra.update(result.stats)
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
@@ -68,7 +77,7 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         print(f"  done    {tp.source_label}: {result.rows:,} rows in {stats.ElapsedSeconds:.1f}s",
               file=ctx.out, flush=True)
     except Exception as err:  # every failure is reported per table, never swallowed
-        ctx.target.abort(tp, settings, ctx.load_id)
+        ctx.target.abort(tp, settings, ctx.runs.table_load_id(tp))
         stats.finish(0, explain(err, ctx.task.secrets))
         print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
         # STOP_TASK, or an error whose own policy stops the task (DataTruncationErrorPolicy)
@@ -77,23 +86,28 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
             ctx.stop.set()
 
 
-def write_table(ctx: Context, tp: TablePlan, stats: TableStats) -> WriteResult:
+def write_table(ctx: Context, tp: TablePlan, stats: TableStats, load_id: str) -> WriteResult:
     """Rows through Spark DataFrames, or, where the target says it can copy the source's
     stream as it is (same engine, identity columns), through parallel direct copies."""
     settings = ctx.task.settings
     if ctx.target.can_direct_copy(ctx.source, tp, settings):
         stats.PartitionMethod += " (direct copy)"
-        return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, ctx.load_id)
+        return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, load_id)
     from sparkdms.plan.mapping import lob
 
-    read = read_table(ctx.spark, ctx.source, tp)
+    read = read_table(ctx.spark, ctx.source, tp, ctx.target.wants_end_marker)
     stats.extra.update(read.stats)
     df, lob_done = lob.apply(read.frame, tp, settings)
-    result = ctx.target.write(to_target(df, tp), tp, settings, ctx.load_id)
+    result = ctx.target.write(to_target(df, tp), tp, settings, load_id)
     if lob_done is not None:  # LOB values over the limit: counted and logged, never silent
         from dataclasses import replace
 
         result = replace(result, error_rows=result.error_rows + lob_done(stats, ctx.out))
+    if result.rejects:  # rows the target refused: recorded and counted; may stop the table
+        from sparkdms.load.rejects import settle
+
+        settle(target=ctx.target, task=ctx.task, plan=tp, stats=stats, rejects=result.rejects,
+               load_id=load_id, out=ctx.out, file=ctx.rejects)
     return result
 
 
@@ -108,12 +122,19 @@ def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float =
 
 
 def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
-            out: TextIO | None = None, after_table: TableHook | None = None) -> Report:
+            out: TextIO | None = None, after_table: TableHook | None = None,
+            resume: bool = False, rejects_file: str | None = None) -> Report:
+    """``resume``: continue the task's last unfinished load (sparkdms/load/resume.py).
+    ``rejects_file``: where the rows the target refused are written (JSON lines)."""
     out = out or sys.stdout  # looked up per call: a captured stdout may have been replaced
     report = new_report(plan)
     ctx = Context(task, plan, source, target, spark, uuid.uuid4().hex[:16], out, threading.Event())
     target.bind(spark)
     target.prepare_task(plan.tables, task.settings)
+    ctx.runs = Runs(task, source, target, ctx.load_id, resume)
+    from sparkdms.load.rejects import RejectFile
+
+    ctx.rejects = RejectFile(rejects_file)
     before = target.pre_load(plan.tables, task.settings)
     report.notes.extend(before.notes)
     done = threading.Event()
@@ -134,12 +155,15 @@ def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
         done.set()
     loaded = [tp for tp, st in zip(plan.tables, report.tables, strict=True)
               if st.TableState != TABLE_ERROR]
+    objects = post_load_tables(ctx.runs, loaded)
     try:
-        report.notes.extend(target.post_load(loaded, task.settings, before))
+        report.notes.extend(target.post_load(objects, task.settings, before))
     except Exception as err:  # reported as a task error: the data is loaded, objects are not
+        report.notes.extend(getattr(err, "notes", []))  # the objects skipped besides
         report.error = f"creating indexes/constraints after the load failed: " \
                        f"{explain(err, task.secrets)}"
     from sparkdms.report import now
 
+    report.notes += ctx.runs.finish(plan.tables, report, [] if report.error else objects)
     report.ended = now().isoformat()
     return report

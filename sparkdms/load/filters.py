@@ -12,6 +12,7 @@ from functools import reduce
 from typing import Any
 
 from sparkdms.catalog import Table
+from sparkdms.connectors.base import END_MARKER
 from sparkdms.plan import Condition, Filter
 from sparkdms.types import spark_col, spark_type
 
@@ -44,7 +45,10 @@ def filter_column(f: Filter, table: Table) -> Any:
 
 
 def apply_in_spark(frame: Any, filters: Sequence[Filter], table: Table) -> Any:
-    """Rows of ``frame`` that pass every filter (ANDed), as SQL's WHERE would keep them."""
+    """Rows of ``frame`` that pass every filter (ANDed), as SQL's WHERE would keep them;
+    the end-of-partition marker rows (END_MARKER, when the frame has it) always pass."""
+    marked = END_MARKER in frame.columns
     for f in filters:
-        frame = frame.filter(filter_column(f, table))
+        keep = filter_column(f, table)
+        frame = frame.filter(spark_col(END_MARKER) | keep if marked else keep)
     return frame

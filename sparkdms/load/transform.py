@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkdms.connectors.base import END_MARKER
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import spark_col, spark_type
 
@@ -24,5 +25,7 @@ def column_expr(col: ColumnPlan, current: dict[str, Any]) -> Any:
 
 
 def to_target(df: Any, plan: TablePlan) -> Any:
+    """The target's columns; END_MARKER, when the source added it, stays last."""
     current = {f.name: f.dataType for f in df.schema.fields}
-    return df.select(*[column_expr(c, current) for c in plan.columns])
+    marker = [spark_col(END_MARKER)] if END_MARKER in current else []
+    return df.select(*[column_expr(c, current) for c in plan.columns], *marker)

@@ -66,6 +66,9 @@ class Partitioning:
     column: str | None = None
     parts: tuple[Partition, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. a parallel-load rule the engine could not follow
+    # when only some partitions are read (run --resume): each part's index in the whole
+    # partitioning, which the writer records (Spark numbers the parts read 0, 1, ...)
+    ids: tuple[int, ...] = ()
 
     @property
     def count(self) -> int:

@@ -13,6 +13,7 @@ from sparkdms.catalog import Catalog, Column, Index, Table
 from sparkdms.connectors.base import Sampler, Source, Target
 from sparkdms.errors import MappingRuleError
 from sparkdms.plan import ColumnPlan, Plan, TablePlan, identifiers
+from sparkdms.plan.fkfilters import annotate_fk_risks
 from sparkdms.plan.mapping import parse_rules, select_tables
 from sparkdms.plan.mapping.base import Rule
 from sparkdms.plan.mapping.filters import table_filters
@@ -185,4 +186,5 @@ def build_plan(task: Task, catalog: Catalog, source: Source, target: Target,
     warnings += usage.warnings + rule_warnings(rules, usage)
     plan = Plan(task.name, source.engine, target.engine, tuple(tables), tuple(warnings))
     plan = identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])
+    plan = annotate_fk_risks(plan)  # foreign keys a filter or the selection can break
     return annotate(plan, target)  # lossy type conversions as plan warnings

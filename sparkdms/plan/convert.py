@@ -49,6 +49,9 @@ def table_ddl(plan: Plan, target: Target) -> list[str]:
     schemas = dict.fromkeys(tp.target_schema for tp in plan.tables if tp.target_schema)
     for schema in schemas:
         out += _statements(target.ensure_schema_sql(schema))
+    types = target.type_ddl(plan.tables)
+    if types:
+        out += ["", _comment("user types the tables use (before them)"), *_statements(types)]
     for tp in plan.tables:
         out.append("")
         out.append(_comment(f"{tp.source_label} -> {tp.target_label}"))

@@ -76,14 +76,21 @@ class Report:
 
     @property
     def status(self) -> str:
-        failed = self.error or any(t.TableState == TABLE_ERROR for t in self.tables)
-        return "failed" if failed else "succeeded"
+        """The task's verdict (``sparkdms.report.verdict``): "succeeded" or "failed"."""
+        from sparkdms.report.verdict import verdict
+
+        return verdict(self).status
 
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "status": self.status, "source": self.source_engine,
                 "target": self.target_engine, "started": self.started, "ended": self.ended,
                 "error": self.error, "warnings": self.warnings, "notes": self.notes,
-                "tables": [t.as_dict() for t in self.tables]}
+                "tables": [t.as_dict() for t in self.tables], "verdict": self.verdict_dict()}
+
+    def verdict_dict(self) -> dict[str, Any]:
+        from sparkdms.report.verdict import verdict
+
+        return verdict(self).as_dict()
 
     def write_json(self, path: str | Path) -> None:
         path = Path(path)
@@ -113,7 +120,23 @@ def render_table(report: Report, extra_columns: tuple = ()) -> str:
 
 # shown when a table was validated (ValidationSettings.EnableValidation)
 VALIDATION_COLUMNS = (("Validation", lambda t: str(t.extra.get("ValidationState", ""))),
-                      ("Failed", lambda t: str(t.extra.get("ValidationFailedRecords", ""))))
+                      ("Failed", lambda t: failed_cell(t)),
+                      ("Result", lambda t: result_cell(t)))
+
+
+def failed_cell(t: TableStats) -> str:
+    """Failed records; "-" where validation did not run (unknown, not 0)."""
+    from sparkdms.report.verdict import NOT_COMPARED
+
+    if t.extra.get("ValidationState", "Not enabled") in NOT_COMPARED:
+        return "-"
+    return str(t.extra.get("ValidationFailedRecords", ""))
+
+
+def result_cell(t: TableStats) -> str:
+    from sparkdms.report.verdict import table_outcome
+
+    return table_outcome(t).label
 
 
 def print_summary(report: Report, out: TextIO) -> None:
@@ -127,12 +150,13 @@ def _print_summary(report: Report, out: TextIO) -> None:
     validated = any(t.extra.get("ValidationState", "Not enabled") != "Not enabled"
                     for t in report.tables)
     print(render_table(report, VALIDATION_COLUMNS if validated else ()), file=out)
-    for t in report.tables:
-        if t.Error:
-            print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.Error}", file=out)
     if report.error:
         print(f"\nERROR: {report.error}", file=out)
-    total = sum(t.FullLoadRows for t in report.tables)
-    failed = sum(t.TableState == TABLE_ERROR for t in report.tables)
-    print(f"\nTask {report.task}: {report.status} - {len(report.tables)} tables, "
-          f"{total:,} rows, {failed} failed", file=out)
+    from sparkdms.report.objects import object_lines
+
+    for line in object_lines(report.notes):  # what the target lacks, with the reason
+        print(line, file=out)
+    from sparkdms.report.verdict import verdict
+
+    print("", file=out)  # a line per table that is not fine, then the verdict, last
+    print("\n".join(verdict(report).lines()), file=out)

@@ -63,6 +63,13 @@ SETTINGS: dict[str, Setting] = {
     "ErrorBehavior.DataTruncationErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.DataErrorPolicy": _enum("LOG_ERROR", ERROR_POLICIES),
     "ErrorBehavior.TableErrorPolicy": _enum("SUSPEND_TABLE", ("SUSPEND_TABLE", "STOP_TASK")),
+    # rows the target refuses (sparkdms/load/rejects.py): past DataErrorEscalationCount
+    # rejected rows of a table (0 = no limit) the table fails, or the task stops
+    "ErrorBehavior.DataErrorEscalationPolicy": _enum("SUSPEND_TABLE",
+                                                     ("SUSPEND_TABLE", "STOP_TASK")),
+    "ErrorBehavior.DataErrorEscalationCount": _int(0),
+    # the selection rules match no table: the task fails (else it runs, loading nothing)
+    "ErrorBehavior.FailOnNoTablesCaptured": Setting(bool, True),
     # sparkdms's own knobs
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),

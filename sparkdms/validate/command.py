@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sparkdms.report import Report
+from sparkdms.report.verdict import verdict
 from sparkdms.validate.results import NOT_ENABLED, validation_failed
 from sparkdms.validate.runner import Validator, validate_only
 from sparkdms.validate.summary import print_validation_summary
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def failures_file(args: argparse.Namespace, task_name: str) -> Path:
@@ -36,11 +35,11 @@ def cmd_validate(args: argparse.Namespace, prep: Any = None) -> int:
 
     report = validate_only(prep, spark, sys.stdout, failures_file(args, prep.task.name),
                            getattr(args, "out", None))
-    print_validation_summary(report, sys.stdout)
     if getattr(args, "report", None):
         report.write_json(args.report)
         print(f"Report written to {args.report}")
-    return EXIT_FAILED if validation_failed(report) else EXIT_OK
+    print_validation_summary(report, sys.stdout)  # its last line is the verdict
+    return verdict(report).exit_code
 
 
 def load_hook(prep: Any, spark: Any, args: argparse.Namespace) -> Validator | None:

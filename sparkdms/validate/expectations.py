@@ -1,9 +1,15 @@
-"""great-expectations on the target: one expectation suite per target table, generated
-from the source catalog and the plan (row count equals the source's, key unique and not
-null, NOT NULL columns without nulls, the planned column set and types), run in the target
-database when its engine gives a SQLAlchemy URL, else on a Spark DataFrame of the target;
-Data Docs HTML when a directory is given. It runs in the background while the checksums
-are computed (``Background``)."""
+"""great-expectations on the target: one expectation suite per target table (row count
+equals the source's, key unique and not null, NOT NULL columns without nulls, the planned
+column set, and each column of the type the target table really has, as discovered after
+the load), run in the target database when its engine gives a SQLAlchemy URL (the table
+named as it really is, quoted), else on a Spark DataFrame of the target; Data Docs HTML
+when a directory is given. It runs in the background while the checksums are computed
+(``Background``).
+
+Its outcome (``ValidationExpectations``) has a ``state``: ``Met``, ``Not met`` (a check
+failed: a data failure, listed in ``failed``), or ``Error``: great-expectations itself
+could not run (it raised, lost its connection; the reason in ``error``, or per check in
+``errors``), which is never reported as a data failure."""
 
 from __future__ import annotations
 
@@ -18,9 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.plan import TablePlan
-from sparkdms.types import spark_type
+from sparkdms.report.verdict import GX_ERROR, GX_MET, GX_NOT_MET
 
 if TYPE_CHECKING:
+    from sparkdms.catalog import Table
     from sparkdms.connectors.base import ExpectationsSql, Target
 
 _LOCK = threading.Lock()  # a great-expectations context is not thread-safe
@@ -59,28 +66,31 @@ def expectations(plan: TablePlan, source_rows: int, key: list[str], types: dict[
     return out
 
 
-def sql_types(plan: TablePlan, sql: ExpectationsSql) -> dict[str, str]:
-    """The type each target column reflects as when created as planned, as the target's
-    engine says great-expectations sees it (columns it does not know are not checked)."""
+def real_types(table: Table, sql: ExpectationsSql, plan: TablePlan | None = None) -> dict[str, str]:
+    """The type each column of the discovered target table has, as the target's engine says
+    great-expectations sees it; columns of a type it does not know are not checked. Where
+    the plan's type also reflects and differs (the table was altered after the load), the
+    plan's is expected: that drift is reported as an expectation not met."""
+    planned = {c.target_name: c.target_type for c in plan.columns} if plan is not None else {}
     out = {}
-    for col in plan.columns:
-        reflected = sql.reflected_type(col.target_type)
-        if reflected is not None:
-            out[col.target_name] = reflected
+    for col in table.columns:
+        real = sql.reflected_type(col.native_type)
+        if real is None:
+            continue
+        want = sql.reflected_type(planned[col.name]) if planned.get(col.name) else None
+        out[col.name] = want or real
     return out
 
 
-def planned_types(plan: TablePlan, target: Target) -> dict[str, str]:
-    """Spark type (class name) each target column has when created as planned: the planned
-    native DDL type read back through the target's type table."""
-    out = {}
-    for col in plan.columns:
-        try:
-            ltype = target.to_logical(col.target_type, plan.target_label, col.target_name)
-        except Exception:  # a type the target's table does not read back: use the plan's
-            ltype = col.ltype
-        out[col.target_name] = type(spark_type(ltype)).__name__
-    return out
+def frame_types(frame: Any) -> dict[str, str]:
+    """The Spark type (class name) of each column of the target's DataFrame."""
+    return {f.name: type(f.dataType).__name__ for f in frame.schema.fields}
+
+
+def quoted(name: str) -> str:
+    """A table name great-expectations keeps as it is (it lowercases unquoted names); the
+    quotes are its marker, the target's dialect quotes the name its own way."""
+    return f'"{name}"'
 
 
 def safe_name(text: str) -> str:
@@ -124,28 +134,30 @@ class Expectations:
         return self.context
 
     def run(self, plan: TablePlan, source_rows: int, key: list[str], target: Target,
-            frame: Callable[[], Any]) -> dict[str, Any]:
+            frame: Callable[[], Any], table: Table | None = None) -> dict[str, Any]:
         """Run the suite in the target database when its engine gives a SQLAlchemy URL
-        (``Target.expectations_sql``: the checks become SQL there), else on the target's
-        Spark DataFrame (``frame()``)."""
+        (``Target.expectations_sql``: the checks become SQL there) and the target table was
+        discovered (``table``: its real name and types), else on the target's Spark
+        DataFrame (``frame()``)."""
         import great_expectations as gx
 
-        sql = target.expectations_sql()
+        sql = target.expectations_sql() if table is not None else None
         with _LOCK:
             ctx = self.start()
             self.count += 1
             name = safe_name(f"{self.task_name}.{plan.target_label}.{self.count}")
-            if sql is not None:
-                types = sql_types(plan, sql)
+            if sql is not None and table is not None:
+                types = real_types(table, sql, plan)
                 if "sql" not in self.sources:  # one connection pool for the task's tables
                     self.sources["sql"] = ctx.data_sources.add_sql("target",
                                                                    connection_string=sql.url)
+                exact_identifiers(self.sources["sql"].get_execution_engine().engine)
                 asset = self.sources["sql"].add_table_asset(
-                    name, table_name=plan.target_name, schema_name=plan.target_schema or None)
+                    name, table_name=quoted(table.name), schema_name=schema_of(table.schema))
                 batch = asset.add_batch_definition_whole_table("whole table")
                 params: dict[str, Any] = {}
             else:
-                types = planned_types(plan, target)
+                types = frame_types(frame())
                 if "spark" not in self.sources:
                     self.sources["spark"] = ctx.data_sources.add_spark("target frames")
                 asset = self.sources["spark"].add_dataframe_asset(name)
@@ -155,28 +167,87 @@ class Expectations:
             suite = ctx.suites.add(gx.ExpectationSuite(name=safe_name(plan.target_label),
                                                        expectations=expectations(plan, source_rows,
                                                                                  key, types, seen)))
-            definition = ctx.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch, suite=suite))
-            actions = ([gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE])]
-                       if self.docs_dir else [])
-            checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[definition], actions=actions))
-            result = checkpoint.run(batch_parameters=params or None)
-            ctx.suites.delete(suite.name)  # the next run of the same table name adds it again
+            try:
+                definition = ctx.validation_definitions.add(
+                    gx.ValidationDefinition(name=name, data=batch, suite=suite))
+                actions = ([gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE])]
+                           if self.docs_dir else [])
+                checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+                    name=name, validation_definitions=[definition], actions=actions))
+                result = checkpoint.run(batch_parameters=params or None)
+            finally:
+                ctx.suites.delete(suite.name)  # the next run of the same table name adds it again
             out = summary(result, self.docs_dir)
         out["ran_on"] = "target database (SQL)" if sql is not None else "Spark DataFrame of the target"
         return out
 
 
+class ExactNames(dict[str, str]):
+    """SQLAlchemy's cache of quoted identifiers, keyed by the exact spelling.
+    great-expectations hands column names to SQLAlchemy as strings that equal and hash like
+    their lowercase form (``CaseInsensitiveString``, on PostgreSQL): with the plain cache,
+    a column ``Name`` is rendered as a cached ``name`` (quoted earlier for reflection), and
+    PostgreSQL answers "column name does not exist" for a column that exists."""
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, str(key))
+
+    def __getitem__(self, key: str) -> str:
+        return dict.__getitem__(self, str(key))
+
+    def __setitem__(self, key: str, value: str) -> None:
+        dict.__setitem__(self, str(key), value)
+
+
+def exact_identifiers(engine: Any) -> None:
+    preparer = engine.dialect.identifier_preparer
+    cache = getattr(preparer, "_strings", None)
+    if isinstance(cache, dict) and not isinstance(cache, ExactNames):
+        preparer._strings = ExactNames(cache)
+
+
+def schema_of(schema: str) -> Any:
+    """The schema as great-expectations keeps it (it lowercases names, but not a SQLAlchemy
+    name marked quoted), or None."""
+    if not schema:
+        return None
+    from sqlalchemy.sql.elements import quoted_name
+
+    return quoted_name(schema, quote=True)
+
+
 def summary(result: Any, docs_dir: str | None) -> dict[str, Any]:
+    """Checks not met (data failures) apart from checks great-expectations could not
+    evaluate (an exception inside it: not a data failure)."""
     runs = list(result.run_results.values())
     results = [r for run in runs for r in run.results]
-    failed = [describe(r) for r in results if not r.success]
-    out: dict[str, Any] = {"success": bool(result.success), "evaluated": len(results),
-                           "failed": failed}
+    errors = [describe(r) for r in results if raised(r)]
+    failed = [describe(r) for r in results if not r.success and not raised(r)]
+    state = GX_NOT_MET if failed else GX_ERROR if errors else GX_MET
+    out: dict[str, Any] = {"state": state, "success": state == GX_MET, "evaluated": len(results),
+                           "failed": failed, "errors": errors}
     if docs_dir:
         out["data_docs"] = str(Path(docs_dir).resolve() / "index.html")
     return out
+
+
+def could_not_run(reason: str) -> dict[str, Any]:
+    """The outcome of a suite great-expectations could not run at all."""
+    return {"state": GX_ERROR, "success": False, "evaluated": 0, "failed": [], "errors": [],
+            "error": reason}
+
+
+def raised(r: Any) -> bool:
+    """great-expectations raised while evaluating the check (its ``exception_info`` is one
+    record, or one per metric it computed)."""
+    return bool(exception_messages(r))
+
+
+def exception_messages(r: Any) -> list[str]:
+    info = r.exception_info or {}
+    records = [info] if "raised_exception" in info else list(info.values())
+    return [str(x.get("exception_message") or "an exception") for x in records
+            if isinstance(x, dict) and x.get("raised_exception")]
 
 
 def describe(r: Any) -> str:
@@ -184,8 +255,8 @@ def describe(r: Any) -> str:
     args = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_list", "value", "type_")}
     text = f"{cfg.type}({', '.join(f'{k}={v}' for k, v in args.items())})"
     res = r.result or {}
-    if r.exception_info and r.exception_info.get("raised_exception"):
-        return f"{text}: error {r.exception_info.get('exception_message')}"
+    if errors := exception_messages(r):
+        return f"{text}: error {errors[0].splitlines()[0]}"
     if res.get("unexpected_count") is not None:
         sample = (res.get("partial_unexpected_list") or [])[:3]
         return f"{text}: {res['unexpected_count']} unexpected, e.g. {sample}"
@@ -194,11 +265,15 @@ def describe(r: Any) -> str:
 
 class Background:
     """The great-expectations suite, started as soon as the source's row count is known, so
-    it runs on the target while the checksums are computed."""
+    it runs on the target while the checksums are computed. When great-expectations cannot
+    run, its outcome says so (``could_not_run``, the reason by ``explain``); it never fails
+    the table's validation."""
 
     def __init__(self, gx: Expectations | None, plan: TablePlan, key: list[str], target: Target,
-                 frame: Callable[[], Any]) -> None:
+                 frame: Callable[[], Any], table: Table | None = None,
+                 explain: Callable[[BaseException], str] = str) -> None:
         self.gx, self.plan, self.key, self.target, self.frame = gx, plan, key, target, frame
+        self.table, self.explain = table, explain
         self.thread: threading.Thread | None = None
         self.outcome: dict[str, Any] | None = None
         self.error: BaseException | None = None
@@ -215,15 +290,21 @@ class Background:
         began = time.monotonic()
         try:
             assert self.gx is not None
-            self.outcome = self.gx.run(self.plan, source_rows, self.key, self.target, self.frame)
-        except BaseException as err:  # re-raised in the table's thread by result()
+            self.outcome = self.gx.run(self.plan, source_rows, self.key, self.target, self.frame,
+                                       self.table)
+        except Exception as err:  # great-expectations' failure, not the data's
+            logging.getLogger(__name__).warning("great-expectations on %s could not run",
+                                                self.plan.target_label, exc_info=True)
+            self.outcome = could_not_run(self.explain(err))
+        except BaseException as err:  # interrupted: re-raised in the table's thread by result()
             self.error = err
         self.seconds = round(time.monotonic() - began, 3)
 
     def result(self, source_rows: int) -> dict[str, Any] | None:
         if self.thread is None:  # the comparison never counted (no key bounds): run it now
             self.start(source_rows)
-        assert self.thread is not None
+        if self.thread is None:  # great-expectations is off
+            return None
         self.thread.join()
         if self.error is not None:
             raise self.error

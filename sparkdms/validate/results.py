@@ -9,19 +9,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sparkdms.errors import SparkDmsError
-from sparkdms.report import Report, TableStats
+from sparkdms.report import Report
+from sparkdms.report.verdict import (
+    ERROR,
+    MISMATCHED,
+    NO_PRIMARY_KEY,
+    NOT_ENABLED,
+    SUSPENDED,
+    TABLE_ERROR_STATE,
+    VALIDATED,
+    table_outcome,
+)
 from sparkdms.validate.columns import ColumnSpec, TableColumns
 from sparkdms.validate.compare import Outcome
 from sparkdms.validate.sides import Side
 
-VALIDATED = "Validated"
-MISMATCHED = "Mismatched records"
-SUSPENDED = "Suspended records"
-NO_PRIMARY_KEY = "No primary key"
-TABLE_ERROR_STATE = "Table error"
-ERROR = "Error"
-NOT_ENABLED = "Not enabled"
-FAILED_STATES = (MISMATCHED, SUSPENDED, TABLE_ERROR_STATE, ERROR)
+__all__ = ["ERROR", "MISMATCHED", "NOT_ENABLED", "TABLE_ERROR_STATE", "TableResult",
+           "ValidationError", "validation_failed"]
 SHOW_FAILURES = 5  # failures shown on the console and carried in the report per table
 
 
@@ -125,12 +129,6 @@ def as_extra(r: TableResult, seconds: float) -> dict[str, Any]:
     return out
 
 
-def table_failed(stats: TableStats) -> bool:
-    e = stats.extra
-    return (e.get("ValidationState") in FAILED_STATES or bool(e.get("ValidationFailedRecords"))
-            or bool(e.get("ValidationSchemaProblems"))
-            or not (e.get("ValidationExpectations") or {}).get("success", True))
-
-
 def validation_failed(report: Report) -> bool:
-    return any(table_failed(t) for t in report.tables)
+    """A table whose outcome fails the task (``sparkdms.report.verdict``)."""
+    return any(table_outcome(t).failed for t in report.tables)

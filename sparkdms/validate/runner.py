@@ -100,7 +100,8 @@ class Validator:
         cols = table_columns(plan, target_table, self.options, target_types)
         budget = Budget(self.settings["ValidationSettings.TableFailureMaxCount"], self.task_budget)
         outcome, methods = Outcome(), []
-        expect = Background(self.gx, plan, cols.key, self.target, target_frame)
+        expect = Background(self.gx, plan, cols.key, self.target, target_frame, target_table,
+                            lambda err: explain(err, self.task.secrets))
         for specs, spark_only in self.strategy.column_groups(cols, target_table):
             src, tgt, mode = self.strategy.sides(plan, cols, specs, target_table, target_frame,
                                                  spark_only)

@@ -6,17 +6,15 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from sparkdms.plan import TablePlan
-from sparkdms.report import Report, TableStats
+from sparkdms.report import Report, TableStats, failed_cell, result_cell
+from sparkdms.report.verdict import GX_ERROR, NOT_COMPARED, verdict
 from sparkdms.validate.compare import Difference
-from sparkdms.validate.results import ERROR, SHOW_FAILURES, TABLE_ERROR_STATE, TableResult, table_failed
+from sparkdms.validate.results import ERROR, SHOW_FAILURES, TABLE_ERROR_STATE, TableResult
 
 
 def print_table(out: TextIO, plan: TablePlan, r: TableResult, seconds: float) -> None:
     o = r.outcome
-    gx = ""
-    if r.expectations is not None:
-        e = r.expectations
-        gx = f"; expectations {e['evaluated'] - len(e['failed'])}/{e['evaluated']} met"
+    gx = "" if r.expectations is None else f"; expectations {expectation_cell(r.expectations)}"
     print(f"  validated {plan.source_label} -> {plan.target_label}: {r.state} "
           f"({o.source_rows:,} / {o.target_rows:,} rows, {o.passes} checksum passes, "
           f"{seconds:.1f}s{gx})", file=out, flush=True)
@@ -28,6 +26,8 @@ def print_table(out: TextIO, plan: TablePlan, r: TableResult, seconds: float) ->
         print(f"    ... {len(o.differences) - SHOW_FAILURES} more in {r.failures_at}", file=out)
     for failed in (r.expectations or {}).get("failed", [])[:SHOW_FAILURES]:
         print(f"    expectation not met: {failed}", file=out)
+    for error in gx_errors(r.expectations)[:SHOW_FAILURES]:
+        print(f"    great-expectations could not run (not a data failure): {error}", file=out)
     out.flush()
 
 
@@ -45,21 +45,33 @@ COLUMNS = (("Source table", lambda t: f"{t.SchemaName}.{t.TableName}"),
            ("Validation", lambda t: str(t.extra.get("ValidationState", ""))),
            ("Source rows", lambda t: rows_cell(t, "ValidationSourceRows")),
            ("Target rows", lambda t: rows_cell(t, "ValidationTargetRows")),
-           ("Failed", lambda t: str(t.extra.get("ValidationFailedRecords", 0))),
+           ("Failed", failed_cell),
            ("Expectations", lambda t: expectation_cell(t.extra.get("ValidationExpectations"))),
-           ("Seconds", lambda t: f"{t.extra.get('ValidationElapsedSeconds', 0):.1f}"))
+           ("Seconds", lambda t: f"{t.extra.get('ValidationElapsedSeconds', 0):.1f}"),
+           ("Result", result_cell))
 
 
 def rows_cell(t: TableStats, name: str) -> str:
-    if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
+    if t.extra.get("ValidationState", NOT_COMPARED[-1]) in NOT_COMPARED:
         return "-"
     return f"{t.extra.get(name, 0):,}"
 
 
+def gx_errors(e: dict[str, Any] | None) -> list[str]:
+    """What kept great-expectations from running (the suite, or single expectations)."""
+    e = e or {}
+    return [e["error"]] if e.get("error") else list(e.get("errors", []))
+
+
 def expectation_cell(e: dict[str, Any] | None) -> str:
+    """"3/4 met", or "error" when great-expectations could not run (not a data failure)."""
     if e is None:
         return "-"
-    return f"{e['evaluated'] - len(e['failed'])}/{e['evaluated']}"
+    if e.get("state") == GX_ERROR and not e.get("evaluated"):
+        return "error"
+    met = e["evaluated"] - len(e["failed"]) - len(e.get("errors", []))
+    text = f"{met}/{e['evaluated']} met"
+    return f"{text}, {len(e['errors'])} error" if e.get("errors") else text
 
 
 def print_validation_summary(report: Report, out: TextIO) -> None:
@@ -68,10 +80,4 @@ def print_validation_summary(report: Report, out: TextIO) -> None:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     print("\n" + "\n".join(lines), file=out)
-    for t in report.tables:
-        if t.extra.get("ValidationState") in (ERROR, TABLE_ERROR_STATE):
-            print(f"\nERROR {t.SchemaName}.{t.TableName}: {t.extra.get('ValidationStateDetails')}",
-                  file=out)
-    bad = [t for t in report.tables if table_failed(t)]
-    print(f"\nValidation of task {report.task}: {'FAILED' if bad else 'passed'} - "
-          f"{len(report.tables)} tables, {len(bad)} not validated", file=out)
+    print("\n" + "\n".join(verdict(report).lines()), file=out)  # the verdict, last

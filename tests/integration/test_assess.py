@@ -142,7 +142,9 @@ def test_assess_mariadb_to_postgres_samples_data(pg_db, my_db, tmp_path):
     assert data_items["day"]["level"] == "warning" and "load as NULL" in data_items["day"]["message"]
     assert data_items["stamp"]["level"] == "error" and "NOT NULL" in data_items["stamp"]["message"]
     assert data_items["flag"]["example"] == "e.g. '2'"
-    assert data_items["span"]["level"] == "error" and "'-01:00:00'" in data_items["span"]["example"]
+    # a TIME column holding durations ('-01:00:00') becomes interval: carried, no data item
+    # (tests/integration/test_dates_durations.py moves such values)
+    assert "span" not in data_items, data_items.get("span")
     assert "NUL" in data_items["body"]["message"]
     assert "''" in data_items["kind"]["message"]
     events = next(t for t in data["tables"] if t["source"].endswith(".events"))
@@ -155,5 +157,8 @@ def test_assess_mariadb_to_postgres_samples_data(pg_db, my_db, tmp_path):
     assert docs["sp_loc"].startswith("SPATIAL index sp_loc")
     assert sparkdms(["convert", str(task), "--out", str(tmp_path / "schema.sql")]) == 0
     ddl = (tmp_path / "schema.sql").read_text()
-    assert 'CREATE INDEX "docs_by_n"' in ddl and "ft_body" not in ddl and "sp_loc" not in ddl
+    assert 'CREATE INDEX "docs_by_n"' in ddl
+    made = [line for line in ddl.splitlines() if not line.startswith("--")]
+    assert not any("ft_body" in line or "sp_loc" in line for line in made)
+    assert "-- not created: ft_body on" in ddl  # said, with the reason
     assert '"changed" SET DEFAULT CURRENT_TIMESTAMP' in ddl

@@ -199,3 +199,121 @@ def test_a_ledger_of_an_older_shape_is_recreated(pg_db, target, tmp_path):
     assert sparkdms(["run", str(write_task(tmp_path, pg_db, target, [selection("public", "items")],
                                            name="after"))]) == 0
     assert target_rows(target, "items") == [(1, "one"), (2, "two"), (3, None)]
+
+
+def _one(ids: list[int], v: str) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict({"id": ids, "v": [v] * len(ids)})
+
+
+def test_an_attempt_after_the_commit_writes_nothing(pg_db, target, tmp_path):
+    """A worker that outlived its executor starts its attempt after the table committed."""
+    from sparkdms.connectors.sql.gate import LateAttemptError
+    from sparkdms.connectors.sql.staging import written
+
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "gate1")
+    spec = tgt.write_spec(plan, settings, "gate1")
+    done = write_partition(spec, iter([_one([1, 2], "a")]), where=(0, 1))
+    tgt.commit(plan, settings, "gate1",
+               written([{"part": 0, "attempt": 1, "rows": done[2], "replaced": 0}]))
+    with pytest.raises(LateAttemptError, match="started after its load gate1 was committed"):
+        write_partition(spec, iter([_one([3], "late")]), where=(1, 2))
+    assert target_rows(target, "items") == [(1, "a"), (2, "a")]
+
+
+def _waiting_on_gate(endpoint: dict) -> bool:
+    """The committer's DELETE of the gate row is blocked by an attempt's shared lock."""
+    sql = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+           "query LIKE 'DELETE FROM %%sparkdms_load_gates%%'"
+           if endpoint["engine"] == "postgres" else
+           "SELECT count(*) FROM information_schema.processlist WHERE "
+           "info LIKE 'DELETE FROM %%sparkdms_load_gates%%'")
+    with connect(endpoint) as conn:
+        return fetch(conn, sql)[0][0] > 0
+
+
+def test_the_commit_waits_for_an_attempt_in_flight_then_removes_it(pg_db, target, tmp_path):
+    """An unaccepted attempt still writing when the driver commits: the commit waits for it
+    (the gate), then deletes its rows; the table never holds them, and no row is doubled."""
+    import threading
+
+    from sparkdms.connectors.sql.staging import written
+
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "gate2")
+    spec = tgt.write_spec(plan, settings, "gate2")
+    done = write_partition(spec, iter([_one([1, 2], "a")]), where=(0, 1))
+    release, errors = threading.Event(), []
+
+    def held() -> object:  # the orphan's input: one batch, then it waits for the test
+        yield _one([10, 11], "orphan")
+        release.wait(60)
+
+    orphan = threading.Thread(target=lambda: write_partition(spec, held(), where=(1, 9)))
+    orphan.start()
+    commit = threading.Thread(target=lambda: _run(errors, tgt.commit, plan, settings, "gate2",
+                                                  written([{"part": 0, "attempt": 1,
+                                                            "rows": done[2], "replaced": 0}])))
+    for _ in range(600):  # the orphan must hold the gate before the commit starts
+        if _holds_gate(target):
+            break
+        threading.Event().wait(0.05)
+    commit.start()
+    for _ in range(600):
+        if _waiting_on_gate(target):
+            break
+        threading.Event().wait(0.05)
+    assert _waiting_on_gate(target), "the commit did not wait for the attempt in flight"
+    assert commit.is_alive()
+    release.set()
+    orphan.join(60)
+    commit.join(60)
+    assert not errors, errors
+    assert target_rows(target, "items") == [(1, "a"), (2, "a")]
+
+
+def _run(errors: list, fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception as err:  # reported by the test
+        errors.append(err)
+
+
+def _holds_gate(endpoint: dict) -> bool:
+    """An attempt's transaction is open (it passed the gate and is writing)."""
+    sql = ("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND "
+           "datname = current_database()"
+           if endpoint["engine"] == "postgres" else
+           "SELECT count(*) FROM information_schema.innodb_trx")
+    with connect(endpoint) as conn:
+        return fetch(conn, sql)[0][0] > 0
+
+
+def test_a_retry_replaces_rows_written_inside_savepoints(pg_db, target, tmp_path):
+    """The reject guard writes each batch inside a savepoint (a refused batch is retried row
+    by row): on PostgreSQL those rows carry the subtransaction's id, not the attempt's; a
+    retry must still find and replace every one of them, and a refused row is not doubled."""
+    from dataclasses import replace
+
+    from sparkdms.connectors.sql.rejects import guard_for
+    from sparkdms.connectors.sql.staging import written
+
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "sp1")
+    spec = replace(tgt.write_spec(plan, settings, "sp1"), guard=guard_for(tgt, plan, settings))
+    batches = [_one([1, 2], "a"), _one([3, 4], "b")]
+    first = write_partition(spec, iter(batches), where=(0, 31))
+    retry = write_partition(spec, iter(batches), where=(0, 32))
+    assert first[2:] == (4, 0) and retry[2:] == (4, 4)
+    tgt.commit(plan, settings, "sp1",
+               written([{"part": 0, "attempt": 32, "rows": 4, "replaced": 4}]))
+    assert target_rows(target, "items") == [(1, "a"), (2, "a"), (3, "b"), (4, "b")]

@@ -63,7 +63,7 @@ def test_columns_by_name_in_select_col_and_sql(frame) -> None:
 
 def test_custom_schema_is_spark_ddl_with_the_names_exact(spark) -> None:
     """The JDBC read's customSchema goes through CatalystSqlParser.parseTableSchema."""
-    reader = SimpleNamespace(wire_type=lambda c: spark_type(c.ltype))
+    reader = SimpleNamespace(transport=lambda c, peer="": (c.name, spark_type(c.ltype)))
     ddl = SqlReader.custom_schema(reader, columns())  # type: ignore[arg-type]
     pkg = spark._jvm.org.apache.spark.sql.catalyst.parser
     parser = getattr(getattr(pkg, "CatalystSqlParser$"), "MODULE$")

@@ -13,7 +13,7 @@ from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import LType
 from sparkdms.validate.compare import Difference
-from sparkdms.validate.expectations import expectations, sql_types
+from sparkdms.validate.expectations import ExactNames, expectations, real_types
 from sparkdms.validate.failures import COLUMNS, FailureSink, rows_for
 
 
@@ -58,12 +58,37 @@ def test_suite_from_the_plan():
     assert type(compound[2]).__name__ == "ExpectCompoundColumnsToBeUnique"
 
 
-def test_planned_types_as_sqlalchemy_reflects_them():
-    pg = sql_types(plan(), SqlAlchemyTarget("", pg_validation.reflected_type))
-    assert pg == {"id": "BIGINT", "a": "NUMERIC(12, 2)", "t": "TIMESTAMP(3) WITHOUT TIME ZONE"}
-    p = plan()
-    my_plan = TablePlan(p.source, "db", "x", tuple(
-        ColumnPlan(c.target_name, c.source, c.ltype, n) for c, n in
-        zip(p.columns, ("bigint", "decimal(12,2)", "datetime(3)"), strict=True)))
-    assert sql_types(my_plan, SqlAlchemyTarget("", mysql_validation.reflected_type)) == {
-        "id": "BIGINT", "a": "DECIMAL", "t": "DATETIME"}
+def test_real_target_types_as_sqlalchemy_reflects_them():
+    """Types come from the discovered target table (PostgreSQL's format_type() names,
+    MariaDB's information_schema names), arrays included."""
+    def table(natives: dict[str, str]) -> Table:
+        return Table("public", "Tagged", tuple(Column(n, t, LType("text"))
+                                               for n, t in natives.items()))
+
+    pg = table({"id": "bigint", "a": "numeric(12,2)", "t": "timestamp(3) without time zone",
+                "tags": "text[]", "grid": "numeric(5,2)[]", "bits": "bit varying(5)"})
+    assert real_types(pg, SqlAlchemyTarget("", pg_validation.reflected_type)) == {
+        "id": "BIGINT", "a": "NUMERIC(12, 2)", "t": "TIMESTAMP(3) WITHOUT TIME ZONE",
+        "tags": "TEXT[]", "grid": "NUMERIC(5, 2)[]", "bits": "BIT VARYING(5)"}
+    planned = TablePlan(pg, "public", "Tagged", tuple(
+        ColumnPlan(c.name, c, c.ltype, n) for c, n in zip(pg.columns, (
+            "bigint", "numeric(12,2)", "timestamp(3)", "text[]", "double precision", "mood"),
+            strict=True)))  # grid drifted from the plan; "bits" planned as an unknown type
+    assert real_types(pg, SqlAlchemyTarget("", pg_validation.reflected_type), planned) == {
+        "id": "BIGINT", "a": "NUMERIC(12, 2)", "t": "TIMESTAMP(3) WITHOUT TIME ZONE",
+        "tags": "TEXT[]", "grid": "DOUBLE PRECISION", "bits": "BIT VARYING(5)"}
+    my = table({"id": "bigint", "a": "decimal(12,2)", "t": "datetime(3)", "doc": "longtext"})
+    assert real_types(my, SqlAlchemyTarget("", mysql_validation.reflected_type)) == {
+        "id": "BIGINT", "a": "DECIMAL", "t": "DATETIME", "doc": "LONGTEXT"}
+
+
+def test_identifier_cache_tells_mixed_case_names_apart():
+    """great-expectations' column names equal their lowercase form; SQLAlchemy's quoting
+    cache must not answer ``name`` for ``Name``."""
+    from great_expectations.expectations.metrics.util import CaseInsensitiveString
+    from sqlalchemy.dialects.postgresql import base
+
+    preparer = base.dialect().identifier_preparer
+    preparer._strings = ExactNames(preparer._strings)
+    assert preparer.quote("name") == "name"
+    assert preparer.quote(CaseInsensitiveString("Name")) == '"Name"'

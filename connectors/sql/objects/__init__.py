@@ -4,7 +4,11 @@ create after it.
 AWS DMS creates tables and primary keys only; sparkdms also carries, after the rows
 are in (FKs and indexes last, so the load itself is not slowed down):
 
+  type         notes only: what a user type (enum, domain, composite) loses on a target of
+               another family (usertypes.py; domain CHECKs go to ``check``, domain
+               DEFAULTs to ``default``; a same-family target creates the types first)
   identity     identity / auto_increment / serial columns, set past the loaded maximum
+               (GENERATED ALWAYS kept on a PostgreSQL target)
                                                             Sparkdms.CreateIdentity
   default      portable column defaults (literals, current date/time, uuid)
                                                             Sparkdms.CreateColumnDefaults

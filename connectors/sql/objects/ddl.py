@@ -65,6 +65,11 @@ class ObjectSql:
                 f"({self.cols(ref, ref_cols)}) ON DELETE {fk_action(fk.on_delete)} "
                 f"ON UPDATE {fk_action(fk.on_update)}",)
 
+    def foreign_key_unchecked(self, sql: tuple[str, ...]) -> tuple[str, ...] | None:
+        """``foreign_key``'s statements adding the key without checking the rows already
+        there (connectors/sql/objects/orphans.py); None where the engine cannot."""
+        return None
+
     def default(self, tp: TablePlan, col: ColumnPlan, expr: str) -> tuple[str, ...]:
         return (f"ALTER TABLE {self.table(tp)} ALTER COLUMN {self.c.quote(col.target_name)} "
                 f"SET DEFAULT {expr}",)

@@ -39,7 +39,7 @@ def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
         special = connector.special_indexes()
         generated = connector.generated_columns()
     except Exception:  # a catalog we cannot read: no checks, the load goes on
-        found, special, generated = {}, set(), set()
+        found, special, generated = {}, {}, set()
     out = []
     for t in tables:
         checks = found.get((t.schema, t.name), [])
@@ -53,6 +53,8 @@ def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
             columns.append(c)
         keep = tuple(c for c in checks if json_valid_column(c) not in json_cols)
         indexes = tuple(i for i in t.indexes if (t.schema, t.name, i.name) not in special)
+        skipped = tuple((i.name, special[(t.schema, t.name, i.name)]) for i in t.indexes
+                        if (t.schema, t.name, i.name) in special)
         out.append(replace(t, columns=tuple(columns), checks=keep, indexes=indexes,
-                           engine=connector.engine))
+                           engine=connector.engine, skipped_indexes=skipped))
     return out

@@ -105,6 +105,10 @@ def check_sql(sql: ObjectSql, tp: TablePlan, check: Check, engine: str) -> str:
     tree = tree.transform(_drop_noise_casts)
     while isinstance(tree, exp.Paren):
         tree = tree.this
+    unknown = sorted({n.name for n in tree.find_all(exp.Anonymous)})
+    if unknown:  # passed through as spelled: the target is not known to have it
+        raise NotPortable(f"{check.expression} (function {', '.join(unknown)} has no known "
+                          "translation)")
     for node in tree.find_all(exp.Column):
         new = by_source.get(node.name)
         if new is None:

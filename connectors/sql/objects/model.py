@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sparkdms.errors import SparkDmsError
 
-STAGES = ("identity", "default", "unique", "check", "index", "foreign-key", "restore")
+STAGES = ("type", "identity", "default", "unique", "check", "index", "foreign-key", "restore")
 FATAL = ("identity", "unique", "index", "foreign-key", "restore")
 GATES = {"identity": "Sparkdms.CreateIdentity", "default": "Sparkdms.CreateColumnDefaults",
          "unique": "Sparkdms.CreateSecondaryIndexes", "index": "Sparkdms.CreateSecondaryIndexes",

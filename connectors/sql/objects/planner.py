@@ -11,6 +11,8 @@ from sparkdms.connectors.sql.objects.ddl import ObjectSql
 from sparkdms.connectors.sql.objects.expressions import NotPortable, check_sql, default_sql, member_check
 from sparkdms.connectors.sql.objects.model import GATES, Stmt
 from sparkdms.connectors.sql.objects.naming import Names, base_name, fk_cols, target_cols
+from sparkdms.connectors.sql.objects.orphans import guard
+from sparkdms.connectors.sql.objects.usertypes import domain_checks, domain_default, type_notes
 
 if TYPE_CHECKING:
     from sparkdms.plan import TablePlan
@@ -56,14 +58,15 @@ class Planner:
         engine = tp.source.engine
         for col in tp.columns:
             src = col.source
-            if src is None or src.identity or src.default is None:
+            default = domain_default(self.connector, tp, src) if src is not None else None
+            if src is None or src.identity or default is None:
                 continue
             if not self.sql.alter_defaults:
                 out.append(self.skip("default", tp, col.target_name,
-                                     f"default {src.default} (the target cannot add defaults)"))
+                                     f"default {default} (the target cannot add defaults)"))
                 continue
             try:
-                expr = default_sql(self.sql, col, src.default, engine)
+                expr = default_sql(self.sql, col, default, engine)
             except NotPortable as err:
                 out.append(self.skip("default", tp, col.target_name,
                                      f"default {err} is not portable"))
@@ -75,7 +78,8 @@ class Planner:
 
     def keys(self, tp: TablePlan, unique: bool) -> list[Stmt]:
         stage = "unique" if unique else "index"
-        out = []
+        out = [] if unique else [self.skip(stage, tp, name, why)  # GIN, FULLTEXT, ...
+                                 for name, why in tp.source.skipped_indexes]
         for idx in tp.indexes:
             if idx.unique != unique:
                 continue
@@ -96,14 +100,14 @@ class Planner:
         if not self.sql.checks:
             return [self.skip("check", tp, c.name, f"CHECK ({c.expression}) (the target cannot "
                                                    "add checks to a table)")
-                    for c in tp.source.checks]
+                    for c in (*tp.source.checks, *domain_checks(self.connector, tp))]
         out = []
         for col in tp.columns:
             cond = member_check(self.sql, col)
             if cond:
                 name = self.name(tp, f"{tp.target_name}_{col.target_name}_check")
                 out.append(Stmt("check", tp.target_label, name, self.sql.check(tp, name, cond)))
-        for check in tp.source.checks:
+        for check in (*tp.source.checks, *domain_checks(self.connector, tp)):
             try:
                 cond = check_sql(self.sql, tp, check, tp.source.engine)
             except NotPortable as err:
@@ -130,12 +134,14 @@ class Planner:
                 out.append(self.skip("foreign-key", tp, fk.name, why))
                 continue
             name = self.name(tp, fk.name)
-            out.append(Stmt("foreign-key", tp.target_label, name,
-                            self.sql.foreign_key(tp, name, cols, ref, ref_cols, fk)))
+            stmt = Stmt("foreign-key", tp.target_label, name,
+                        self.sql.foreign_key(tp, name, cols, ref, ref_cols, fk))
+            out.append(guard(self, stmt, tp, fk, cols, ref, ref_cols))  # filters: orphans
         return out
 
     def statements(self, plans: Sequence[TablePlan]) -> list[Stmt]:
         steps: dict[str, Callable[[TablePlan], list[Stmt]]] = {
+            "type": lambda tp: type_notes(self.connector, tp),
             "identity": self.identity, "default": self.defaults,
             "unique": lambda tp: self.keys(tp, True), "check": self.checks,
             "index": lambda tp: self.keys(tp, False), "foreign-key": self.foreign_keys,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sparkdms.connectors.base import PreLoad
 from sparkdms.connectors.sql.objects.model import STAGES, ObjectsError, Stmt
 from sparkdms.connectors.sql.objects.naming import existing_names
+from sparkdms.connectors.sql.objects.orphans import settle_foreign_keys
 from sparkdms.connectors.sql.objects.planner import object_statements
 
 if TYPE_CHECKING:
@@ -90,11 +91,12 @@ def post_load(connector: Any, plans: Sequence[TablePlan], settings: Settings,
     names = existing_names(connector, {tp.target_schema for tp in plans})
     stmts = object_statements(connector, mine, settings, names, plans)
     stmts += state.restore if state else []
+    stmts, unchecked = settle_foreign_keys(connector, stmts)  # keys a filter can break
     # an engine that takes one writer at a time (SQLite) creates its objects one by one
     workers = 1 if connector.serial_ddl else settings["FullLoadSettings.MaxFullLoadSubTasks"]
     done: list[Stmt] = []
-    notes = [f"not created: {st.stage} {st.name} on {st.table}: {st.note}"
-             for st in stmts if not st.sql]
+    notes = unchecked + [f"not created: {st.stage} {st.name} on {st.table}: {st.note}"
+                         for st in stmts if not st.sql]
     failures: list[str] = []
     for stage in STAGES:  # in order: indexes and unique constraints of many tables at once
         todo = [st for st in stmts if st.stage == stage and st.sql]
@@ -106,5 +108,7 @@ def post_load(connector: Any, plans: Sequence[TablePlan], settings: Settings,
             (failures if st.fatal else notes).append(text if st.fatal else f"not created: {text}")
     summary = _summary(done)
     if failures:
-        raise ObjectsError(failures, summary)
+        error = ObjectsError(failures, summary)
+        error.notes = notes  # the objects skipped are still said (load/execute.py)
+        raise error
     return ([summary] if summary else []) + notes

@@ -1,0 +1,85 @@
+"""The gate of a table's load: no attempt commits after the driver has started to commit
+(or abort) the table.
+
+A worker can outlive the task that started it: Python workers are forked by a daemon that
+leaves the executor's process group, so an executor or driver killed mid-load can leave a
+worker that still writes its partition and commits. Such a late attempt, committing between
+the driver's cleanup of unaccepted attempts and the swap of the staging table, would add a
+second copy of its partition. The gate closes that window:
+
+* ``open_gate`` puts one row per (load, table) into ``sparkdms_load_gates`` when the staging
+  table is made (or kept by ``--resume``);
+* every attempt reads that row with a shared row lock in its own transaction
+  (``pass_gate``) and refuses to write when it is gone; it holds the lock until it commits;
+* ``close_gate`` deletes the row in a transaction of its own before the driver cleans up and
+  swaps: the delete waits for every attempt in flight, and any attempt after it finds no row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sparkdms.errors import TransientError
+
+if TYPE_CHECKING:
+    from sparkdms.connectors.sql.staging import SqlStaging
+
+GATE_TABLE = "sparkdms_load_gates"
+
+# portable DDL (PostgreSQL, MySQL/MariaDB, SQLite); key under InnoDB's 3072 bytes in utf8mb4
+GATE_DDL = ("CREATE TABLE IF NOT EXISTS {t} (load_id varchar(64) NOT NULL, "
+            "table_name varchar(500) NOT NULL, PRIMARY KEY (load_id, table_name))")
+
+
+class LateAttemptError(TransientError):
+    """A task attempt began after its table's load was committed or aborted."""
+
+
+def gate_table(c: SqlStaging, schema: str) -> str:
+    return c.qualify(schema, GATE_TABLE)
+
+
+def gate_ddl(c: SqlStaging, schema: str) -> str:
+    return GATE_DDL.format(t=gate_table(c, schema))
+
+
+def _where(c: SqlStaging) -> str:
+    return f"WHERE load_id = {c.P} AND table_name = {c.P}"
+
+
+def open_gate_sql(c: SqlStaging, schema: str, load_id: str, table: str) -> list[Any]:
+    t, key = gate_table(c, schema), (load_id, table)
+    return [(f"DELETE FROM {t} {_where(c)}", key),
+            (f"INSERT INTO {t} (load_id, table_name) VALUES ({c.P}, {c.P})", key)]
+
+
+def pass_gate(c: SqlStaging, cur: Any, schema: str, load_id: str, table: str) -> None:
+    """In the attempt's transaction: hold the gate open until this attempt commits."""
+    cur.execute(f"SELECT 1 FROM {gate_table(c, schema)} {_where(c)}{c.share_lock_sql}",
+                (load_id, table))
+    if not cur.fetchall():
+        raise LateAttemptError(
+            f"table {table}: this task attempt started after its load {load_id} was "
+            "committed or aborted (a worker that outlived its executor or driver); it "
+            "wrote nothing")
+
+
+def close_gate(c: SqlStaging, schema: str, load_id: str, table: str) -> None:
+    """Waits for the attempts in flight, then no attempt of the load can commit again."""
+    conn = c.connect()
+    try:
+        cur = conn.cursor()
+        for sql in c.gate_wait_sql:
+            cur.execute(sql)
+        cur.execute(f"DELETE FROM {gate_table(c, schema)} {_where(c)}", (load_id, table))
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def drop_gates_sql(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
+    """Every gate of a table's loads (leftovers of killed runs)."""
+    return f"DELETE FROM {gate_table(c, schema)} WHERE table_name = {c.P}", (table,)
