@@ -66,18 +66,8 @@ def pass_gate(c: SqlStaging, cur: Any, schema: str, load_id: str, table: str) ->
 
 def close_gate(c: SqlStaging, schema: str, load_id: str, table: str) -> None:
     """Waits for the attempts in flight, then no attempt of the load can commit again."""
-    conn = c.connect()
-    try:
-        cur = conn.cursor()
-        for sql in c.gate_wait_sql:
-            cur.execute(sql)
-        cur.execute(f"DELETE FROM {gate_table(c, schema)} {_where(c)}", (load_id, table))
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    c.execute_all([*c.gate_wait_sql,
+                   (f"DELETE FROM {gate_table(c, schema)} {_where(c)}", (load_id, table))])
 
 
 def drop_gates_sql(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
