@@ -53,6 +53,10 @@ TableFilter = Callable[[str, str, str], bool]
 # can see a JVM-side read failure as a clean end of its input, and would commit half a
 # partition as a success. Spark-side filters keep the row; the target strips it.
 END_MARKER = "_sdms_end"
+# staging tables of engines that tag rows by a column carry the writing attempt in this one
+ATTEMPT_COLUMN = "_sdms_attempt"
+# columns sparkdms adds while loading: a source or target column may not be named so
+LOAD_COLUMNS = (END_MARKER, ATTEMPT_COLUMN)
 
 
 # -- the dialect: what an engine's names and types are, without a connection ------------------
@@ -440,6 +444,12 @@ class AssessmentHooks:
     def table_exists(self, schema: str, name: str) -> bool | None:
         """Whether the target table exists already (None: not reported)."""
         return None
+
+    # -- either role ----------------------------------------------------------------------------
+    def sample_query(self, select: str, rows: int) -> tuple[list[str], list[tuple]]:
+        """At most ``rows`` rows of a SELECT in this engine's SQL, ordered by every column:
+        (column names, rows); converted views are compared on it (``assess/views.py``)."""
+        raise NotImplementedError("this engine cannot run a query")
 
 
 @dataclass(frozen=True)

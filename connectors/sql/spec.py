@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sparkdms.connectors.base import ATTEMPT_COLUMN  # noqa: F401 (re-exported)
+
 from sparkdms.task import Endpoint
 
 # the ledger of committed partition attempts: (load, table, partition, attempt, rows)
 CONTROL_TABLE = "sparkdms_load_attempts"
 STAGE_MARK = "__sdms_"  # staging tables are <name>__sdms_<load id>
 STAGE_SUFFIX = STAGE_MARK  # (older name)
-# staging tables carry the Spark task attempt that wrote each row, dropped on commit
-ATTEMPT_COLUMN = "_sdms_attempt"
 
 INTERNAL_PREFIXES = ("sparkdms_", "awsdms_")
 

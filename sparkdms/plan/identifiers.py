@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sparkdms.catalog import Index
-from sparkdms.connectors.base import IdentRules
+from sparkdms.connectors.base import LOAD_COLUMNS, IdentRules
 from sparkdms.errors import TerminalError
 from sparkdms.plan import Plan, TablePlan
 
@@ -158,6 +158,17 @@ class _Names:
         return first if first != source else None
 
 
+def _load_column_clash(tp: TablePlan, source: str, target: str) -> list[Finding]:
+    """A column named like one sparkdms adds while loading (LOAD_COLUMNS) would clash."""
+    if not {source.lower(), target.lower()} & set(LOAD_COLUMNS):
+        return []
+    return [Finding("invalid", tp.source_label, (
+        f"column {source or target!r} of {tp.source_label}: the name is taken by a column "
+        f"sparkdms adds while loading ({', '.join(LOAD_COLUMNS)}); exclude it with a "
+        "remove-column transformation rule, or rename it (rule-target column, rule-action "
+        "rename) when only its target name clashes"), source)]
+
+
 def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
                findings: list[Finding]) -> TablePlan:
     renamed: dict[str, str] = {}
@@ -184,6 +195,7 @@ def _fit_table(tp: TablePlan, rules: IdentRules, case: str,
             findings.append(Finding("invalid", tp.source_label, (
                 f"{was} of {tp.source_label}: {why}; add a rename transformation rule "
                 "(rule-target column, rule-action rename) for it"), c.source_name))
+        findings += _load_column_clash(tp, c.source_name or "", new)
         if is_reserved(new, rules):
             findings.append(Finding("reserved", tp.source_label, f"column {new!r} is a reserved "
                                     "word on the target: queries must quote it", c.source_name))

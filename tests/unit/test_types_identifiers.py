@@ -155,3 +155,17 @@ def test_forbidden_names_are_engine_data() -> None:
     rules = IdentRules(0, "chars", "keep", frozenset(), forbidden=((r"\$", "no dollar here"),))
     assert refused("a$b", rules) == "no dollar here" and refused("ab", rules) is None
     assert rules_for("sqlite").forbidden == ()  # SQLite takes any name
+
+
+def test_columns_named_like_sparkdms_load_columns_stop_the_plan() -> None:
+    """The end-of-partition marker and the staging attempt column are sparkdms's own: a
+    source column of that name would be confused with them, on every target."""
+    plan = plan_of(("t", ["id", "_sdms_end", "_SDMS_Attempt"]))
+    for engine in ("postgres", "mariadb", "sqlite"):
+        with pytest.raises(IdentifierError) as err:
+            check(plan, engine)
+        text = str(err.value)
+        assert "column '_sdms_end' of src.t: the name is taken by a column sparkdms adds" in text
+        assert "column '_SDMS_Attempt' of src.t" in text and "remove-column" in text
+        assert len(err.value.problems) == 2
+    assert check(plan_of(("t", ["id", "sdms_end"])), "postgres") is not None
