@@ -19,7 +19,7 @@ from sparkdms.connectors.sql import partitions as sqlparts
 from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, WriteSpec
 from sparkdms.connectors.sql.objects import Referencing, attach_checks
 
-from sparkdms.catalog import Check, Column, ForeignKey, Table
+from sparkdms.catalog import Check, Column, ForeignKey, NativeIndex, Table
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, members_of
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
@@ -250,6 +250,9 @@ class PostgresConnector(SqlConnector):
 
     def special_indexes(self) -> dict[tuple[str, str, str], str]:
         return pg_objects.special_indexes(self)
+
+    def native_indexes(self) -> dict[tuple[str, str], list[NativeIndex]]:
+        return pg_objects.native_indexes(self)
 
     def hash_partitions(self, plan: TablePlan, n: int) -> Partitioning:
         if plan.source.kind != "table":

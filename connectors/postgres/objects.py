@@ -4,12 +4,12 @@ that reference a table, and the names a schema already uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.connectors.sql.objects import ObjectSql, Referencing, group_checks
 
-from sparkdms.catalog import Check
+from sparkdms.catalog import Check, IndexKey, NativeIndex
 from sparkdms.types import parse_native
 
 if TYPE_CHECKING:
@@ -46,6 +46,45 @@ JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE am.amname <> 'btree' AND NOT t.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"""
 
+# the same indexes, and expression / partial B-trees, by parts (catalog.NativeIndex): per
+# element k its plain column ('' for an expression), its text (pg_get_indexdef(.., k, true))
+# and what pg_get_indexdef prints after it (COLLATE, opclass unless the default, ordering)
+NATIVE_INDEXES_SQL = """
+SELECT n.nspname, t.relname, i.relname, am.amname, ix.indisunique, ix.indnkeyatts,
+  ARRAY(SELECT COALESCE(a.attname, '') FROM generate_series(1, ix.indnatts) k
+        LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ix.indkey[k - 1]
+        ORDER BY k),
+  ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(1, ix.indnatts) k
+        ORDER BY k),
+  ARRAY(SELECT
+      CASE WHEN ix.indcollation[k - 1] IN (0, 100) OR ix.indcollation[k - 1] = a.attcollation
+           THEN '' ELSE ' COLLATE ' || ix.indcollation[k - 1]::regcollation::text END
+   || CASE WHEN opc.opcdefault OR opc.oid IS NULL THEN ''
+           WHEN opn.nspname IN ('pg_catalog', 'public') THEN ' ' || quote_ident(opc.opcname)
+           ELSE ' ' || quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END
+   || CASE WHEN NOT pg_indexam_has_property(am.oid, 'can_order') THEN ''
+           WHEN ix.indoption[k - 1] & 3 = 3 THEN ' DESC'
+           WHEN ix.indoption[k - 1] & 1 = 1 THEN ' DESC NULLS LAST'
+           WHEN ix.indoption[k - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END
+        FROM generate_series(1, ix.indnkeyatts) k
+        LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ix.indkey[k - 1]
+        LEFT JOIN pg_opclass opc ON opc.oid = ix.indclass[k - 1]
+        LEFT JOIN pg_namespace opn ON opn.oid = opc.opcnamespace ORDER BY k),
+  COALESCE(array_to_string(i.reloptions, ', '), ''),
+  COALESCE(pg_get_expr(ix.indpred, ix.indrelid, true), ''),
+  ARRAY(SELECT a.attname FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid
+        AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass
+        AND d.objid = ix.indexrelid AND d.refobjid = t.oid AND d.refobjsubid > 0
+        ORDER BY a.attnum),
+  pg_get_indexdef(ix.indexrelid)
+FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE (am.amname <> 'btree' OR ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL)
+  AND NOT ix.indisprimary AND NOT t.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1, 2, 3"""
+
 NAMES_SQL = ("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
              "c.relnamespace WHERE n.nspname = %s UNION SELECT con.conname FROM "
              "pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace "
@@ -71,6 +110,22 @@ def special_indexes(connector: Any) -> dict[tuple[str, str, str], str]:
     return {(s, t, i): f"a {method} index, which a B-tree cannot stand for, is not recreated; "
             f"create it by hand ({definition})"
             for s, t, i, method, definition in connector.query(SPECIAL_INDEXES_SQL)}
+
+
+def native_index(row: tuple) -> tuple[tuple[str, str], NativeIndex]:
+    s, t, name, method, unique, nkeys, cols, texts, suffixes, options, pred, used, full = row
+    keys = tuple(IndexKey(c or None, x, sfx) for c, x, sfx in zip(cols, texts, suffixes))
+    include = tuple(c for c in cols[nkeys:])
+    return (s, t), NativeIndex(name, method, keys[:nkeys], bool(unique), include, options, pred,
+                               tuple(used), full)
+
+
+def native_indexes(connector: Any) -> dict[tuple[str, str], list[NativeIndex]]:
+    out: dict[tuple[str, str], list[NativeIndex]] = {}
+    for row in connector.query(NATIVE_INDEXES_SQL):
+        key, index = native_index(row)
+        out.setdefault(key, []).append(index)
+    return out
 
 
 def referencing(connector: Any, tp: TablePlan) -> list[Referencing]:
@@ -108,6 +163,14 @@ class PgSql(ObjectSql):
         return (f"CREATE SEQUENCE {seq} OWNED BY {t}.{q}",
                 f"ALTER TABLE {t} ALTER COLUMN {q} SET DEFAULT nextval({self.c.literal(seq)})",
                 past)
+
+    def native_index(self, tp: TablePlan, name: str, index: NativeIndex,
+                     keys: Sequence[str], include: Sequence[str]) -> tuple[str, ...] | None:
+        sql = (f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {self.c.quote(name)} "
+               f"ON {self.table(tp)} USING {self.c.quote(index.method)} ({', '.join(keys)})")
+        sql += f" INCLUDE ({', '.join(include)})" if include else ""
+        sql += f" WITH ({index.options})" if index.options else ""
+        return (sql + (f" WHERE {index.predicate}" if index.predicate else ""),)
 
     def set_member_check(self, column: str, members: str) -> str | None:
         return f"{column} = '' OR string_to_array({column}, ',') <@ ARRAY[{members}]::text[]"

@@ -108,3 +108,19 @@ class SqlAssessment(AssessmentHooks):
 
     def table_exists(self, schema: str, name: str) -> bool | None:
         return self.connector.table_exists(schema, name)
+
+    def sample_query(self, select: str, rows: int) -> tuple[list[str], list[tuple]]:
+        conn = self.connector.connect()
+        try:
+            cur = conn.cursor()
+            cur.execute(f"SELECT * FROM ({select}) sdms_view WHERE 1 = 0")
+            names = [str(d[0]) for d in cur.description or ()]
+            cur.fetchall()
+            if not names:
+                return names, []
+            order = ", ".join(str(i) for i in range(1, len(names) + 1))
+            cur.execute(f"SELECT * FROM ({select}) sdms_view ORDER BY {order} LIMIT {int(rows)}")
+            return names, [tuple(r) for r in cur.fetchall()]
+        finally:
+            conn.rollback()  # it only read
+            conn.close()

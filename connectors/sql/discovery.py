@@ -12,7 +12,7 @@ from sparkdms.connectors.base import Sampler, TableFilter
 from sparkdms.connectors.sql.session import SqlSession
 from sparkdms.connectors.sql.spec import is_internal_table
 
-from sparkdms.catalog import Catalog, Check, Column, Index, Table
+from sparkdms.catalog import Catalog, Check, Column, Index, NativeIndex, Table
 from sparkdms.errors import EndpointError
 from sparkdms.plan.typemap.rules import NativeRule
 from sparkdms.types import LType, NativeType, parse_native
@@ -88,6 +88,11 @@ class SqlDiscovery(SqlSession):
         """(schema, table, index) -> why, of indexes a B-tree cannot stand for (MySQL
         FULLTEXT / SPATIAL, PostgreSQL GIN / GiST / hash ...): left out of the loaded
         indexes; the assessment and the run's console say they are not created."""
+        return {}
+
+    def native_indexes(self) -> Mapping[tuple[str, str], list[NativeIndex]]:
+        """Indexes by (schema, table) that a column list cannot say (another method,
+        expressions, a predicate), by parts: rebuilt on a target of the same family."""
         return {}
 
     def generated_columns(self) -> set[tuple[str, str, str]]:

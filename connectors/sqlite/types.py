@@ -23,6 +23,7 @@ NATIVE_SQLITE: dict[str, NativeRule] = {
     "smallint": fixed("int16"), "tinyint": fixed("int8"), "mediumint": fixed("int32"),
     "real": fixed("float64"), "double": fixed("float64"), "double precision": fixed("float64"),
     "float": fixed("float64"), "numeric": exact("decimal"), "decimal": exact("decimal"),
+    "decimal_text": exact("decimal"),  # what sparkdms writes for wide decimals (DECIMAL_DIGITS)
     "boolean": fixed("boolean"), "bool": fixed("boolean"),
     "varchar": sized("varchar"), "character varying": sized("varchar"),
     "varying character": sized("varchar"), "nvarchar": sized("varchar"),
@@ -33,10 +34,22 @@ NATIVE_SQLITE: dict[str, NativeRule] = {
     "uuid": fixed("uuid"), "": fixed("text"),
 }
 
+# SQLite keeps a NUMERIC-affinity value as REAL: 15 significant digits. A wider decimal is
+# declared DECIMAL_TEXT(p,s) (TEXT affinity: the digits are kept as written, exactly), a name
+# SQLite sources read back as decimal(p,s).
+DECIMAL_DIGITS = 15
+
+
+def _decimal(precision: int | None, scale: int | None) -> str:
+    if precision and precision <= DECIMAL_DIGITS:
+        return f"DECIMAL({precision},{scale or 0})"
+    return f"DECIMAL_TEXT({precision},{scale or 0})" if precision else "DECIMAL_TEXT"
+
+
 LOGICAL_SQLITE: dict[str, LogicalRule] = {
     **{kind: same("INTEGER") for kind in INTEGER_KINDS},
     "uint64": same("NUMERIC"),  # above 2**63-1 SQLite would store a REAL
-    "decimal": lambda t: f"DECIMAL({t.precision},{t.scale or 0})" if t.precision else "NUMERIC",
+    "decimal": lambda t: _decimal(t.precision, t.scale),
     "money": same("DECIMAL(19,4)"), "float32": same("REAL"), "float64": same("REAL"),
     "char": lambda t: f"CHAR({t.length or 1})",
     "varchar": lambda t: f"VARCHAR({t.length})" if t.length else "TEXT",

@@ -8,6 +8,7 @@ from typing import Any
 
 from sparkdms.assess.model import Assessment, Item, TableReport, first_line
 from sparkdms.assess.probes import hooks_of
+from sparkdms.assess.views import VIEW_SAMPLE_ROWS, compare_view
 from sparkdms.connectors.base import Source, Target
 from sparkdms.plan import Plan
 from sparkdms.plan.typemap import dialect
@@ -43,7 +44,8 @@ def convert_view(definition: str, source_engine: str, target_engine: str,
 
 
 def view_items(source: Source, target: Target, schemas: list[str], plan: Plan,
-               assessment: Assessment) -> None:
+               assessment: Assessment, sample_rows: int = VIEW_SAMPLE_ROWS) -> None:
+    """Each view converted (or not) and, when converted, compared on a sample."""
     by_source = {(t.source.schema, t.source.name): t for t in plan.tables}
     names = {k: (t.target_schema, t.target_name) for k, t in by_source.items()}
     missing = hooks_of(target).missing_functions
@@ -58,7 +60,8 @@ def view_items(source: Source, target: Target, schemas: list[str], plan: Plan,
             except Exception as err:
                 assessment.objects.append(Item(
                     "view", "warning", "medium", f"view {label}: sqlglot could not convert its "
-                    f"definition to {target.engine}: {first_line(err)}", label,
+                    f"definition to {target.engine}: {first_line(err)} (so not compared on "
+                    "a sample)", label,
                     action="rewrite the view by hand on the target", example=(definition or "")[:400]))
                 continue
             assessment.converted_views.append({"source": label, "target": target_name,
@@ -70,11 +73,12 @@ def view_items(source: Source, target: Target, schemas: list[str], plan: Plan,
                     f"{loaded}, but uses {', '.join(doubtful)}, which {target.engine} may not "
                     "have", label, action="check those functions, then create the view from "
                     "converted_views"))
-                continue
-            assessment.objects.append(Item(
-                "view", "info", "simple", f"view {label} converted to {target.engine}{loaded}; "
-                "review and create it after the load", label,
-                action="create it on the target from converted_views"))
+            else:
+                assessment.objects.append(Item(
+                    "view", "info", "simple", f"view {label} converted to {target.engine}"
+                    f"{loaded}; review and create it after the load", label,
+                    action="create it on the target from converted_views"))
+            assessment.objects.append(compare_view(source, target, s, name, sql, sample_rows))
 
 
 def trigger_items(source: Source, target: Target, schemas: list[str],
@@ -103,8 +107,12 @@ def routine_items(source: Source, target: Target, schemas: list[str],
                 example=str(body or "")[:400]))
 
 
-def skipped_index_items(source: Source, schemas: list[str],
+def skipped_index_items(source: Source, target: Target, schemas: list[str],
                         reports: dict[str, TableReport]) -> None:
+    """Expression / partial indexes, on a target that creates no objects after the load
+    (object_items says them otherwise, from what post_load would create)."""
+    if target.capabilities.creates_objects_after_load:
+        return
     for schema in schemas:
         for s, table, name, definition in hooks_of(source).skipped_indexes(schema):
             report = reports.get(f"{s}.{table}")

@@ -20,6 +20,7 @@ from sparkdms.assess.objects import (
     view_items,
 )
 from sparkdms.assess.probes import data_items
+from sparkdms.assess.views import sample_size
 from sparkdms.connectors.base import Source, Target
 from sparkdms.errors import SparkDmsError, UnsupportedTypeError
 from sparkdms.plan import Plan, TablePlan, identifiers
@@ -85,10 +86,11 @@ def assess(task_path: str | Path) -> Assessment:
     name_items(names, reports)
     object_items(target, plan, task.settings, reports)
     schemas = sorted({t.source.schema for t in plan.tables})
-    for step in (lambda: skipped_index_items(source, schemas, reports),
+    for step in (lambda: skipped_index_items(source, target, schemas, reports),
                  lambda: table_finding_items(source, schemas, reports),
                  lambda: gap_items(source, target, plan, reports),
-                 lambda: view_items(source, target, schemas, plan, out),
+                 lambda: view_items(source, target, schemas, plan, out,
+                                    sample_size(task.settings)),
                  lambda: trigger_items(source, target, schemas, out),
                  lambda: routine_items(source, target, schemas, out),
                  lambda: engine_checks(task, source, target, plan, target_ok, out)):

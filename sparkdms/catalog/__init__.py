@@ -32,6 +32,34 @@ class Index:
 
 
 @dataclass(frozen=True)
+class IndexKey:
+    """One key (or INCLUDE) element of a ``NativeIndex``: the plain column it names (None for
+    an expression), its SQL text, and what follows it (opclass, COLLATE, DESC, NULLS ...)."""
+
+    column: str | None
+    expression: str
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class NativeIndex:
+    """An index a plain column list cannot say (another method than B-tree, expressions, a
+    WHERE predicate), in its engine's SQL by parts, so a target of the same family can
+    rebuild it under its own names: ``CREATE [UNIQUE] INDEX .. USING method (keys)
+    [INCLUDE (include)] [WITH (options)] [WHERE predicate]``."""
+
+    name: str
+    method: str
+    keys: tuple[IndexKey, ...]
+    unique: bool = False
+    include: tuple[str, ...] = ()
+    options: str = ""
+    predicate: str = ""
+    columns: tuple[str, ...] = ()  # every column it uses (keys, expressions, predicate)
+    definition: str = ""  # the source's full definition, for notes
+
+
+@dataclass(frozen=True)
 class ForeignKey:
     name: str
     columns: tuple[str, ...]
@@ -100,6 +128,9 @@ class Table:
     engine: str = ""  # engine it was discovered on (dialect of defaults and checks)
     # (index, why) of indexes discovery left out (GIN, FULLTEXT, ...): said as not created
     skipped_indexes: tuple[tuple[str, str], ...] = ()
+    # indexes of another method / with expressions or a predicate, by parts: rebuilt on a
+    # target of the same family (connectors/sql/objects/native.py), else said as not created
+    native_indexes: tuple[NativeIndex, ...] = ()
     # the user types its columns use, those they are built on first
     user_types: tuple[UserType, ...] = ()
 

@@ -81,7 +81,8 @@ SQLITE_TO_POSTGRES = [
 ]
 
 POSTGRES_TO_SQLITE = [
-    ("integer", "INTEGER"), ("numeric(10,2)", "DECIMAL(10,2)"), ("numeric", "NUMERIC"),
+    ("integer", "INTEGER"), ("numeric(10,2)", "DECIMAL(10,2)"), ("numeric", "DECIMAL_TEXT"),
+    ("numeric(30,10)", "DECIMAL_TEXT(30,10)"), ("numeric(15,4)", "DECIMAL(15,4)"),
     ("text", "TEXT"), ("citext", "TEXT COLLATE NOCASE"), ("bytea", "BLOB"),
     ("timestamp with time zone", "DATETIME"), ("uuid", "VARCHAR(36)"), ("jsonb", "JSON"),
     ("integer[]", "JSON"), ("boolean", "BOOLEAN"),

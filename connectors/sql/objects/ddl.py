@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sparkdms.catalog import ForeignKey
+    from sparkdms.catalog import ForeignKey, NativeIndex
     from sparkdms.plan import ColumnPlan, TablePlan
 
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
@@ -44,6 +44,13 @@ class ObjectSql:
     def index(self, tp: TablePlan, name: str, cols: Sequence[str], unique: bool) -> tuple[str, ...]:
         kind = "UNIQUE INDEX" if unique else "INDEX"
         return (f"CREATE {kind} {self.c.quote(name)} ON {self.table(tp)} ({self.cols(tp, cols)})",)
+
+    def native_index(self, tp: TablePlan, name: str, index: NativeIndex,
+                     keys: Sequence[str], include: Sequence[str]) -> tuple[str, ...] | None:
+        """An index of its own method / expressions / predicate (a same-family source's
+        ``NativeIndex``, keys already in target names); None where the engine has no such
+        statement."""
+        return None
 
     def unique(self, tp: TablePlan, name: str, cols: Sequence[str]) -> tuple[str, ...]:
         return (f"ALTER TABLE {self.table(tp)} ADD CONSTRAINT {self.c.quote(name)} "

@@ -32,7 +32,8 @@ def json_valid_column(check: Check) -> str | None:
 def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
     """Tables as discovery hands them to the planner: with their check constraints and the
     discovering engine; json columns (text + json_valid check) as json; indexes a B-tree
-    cannot stand for (MySQL FULLTEXT/SPATIAL) left out (the assessment lists them); no
+    cannot stand for (MySQL FULLTEXT/SPATIAL) left out (the assessment lists them), those an engine
+    gives by parts (PostgreSQL GIN, partial ...) attached as native indexes; no
     default for a generated column (PostgreSQL; its values are loaded as plain data)."""
     try:
         found = connector.source_checks()
@@ -40,6 +41,10 @@ def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
         generated = connector.generated_columns()
     except Exception:  # a catalog we cannot read: no checks, the load goes on
         found, special, generated = {}, {}, set()
+    try:
+        native = connector.native_indexes()
+    except Exception:  # an older catalog: those indexes are said as not created
+        native = {}
     out = []
     for t in tables:
         checks = found.get((t.schema, t.name), [])
@@ -56,5 +61,6 @@ def attach_checks(connector: Any, tables: list[Table]) -> list[Table]:
         skipped = tuple((i.name, special[(t.schema, t.name, i.name)]) for i in t.indexes
                         if (t.schema, t.name, i.name) in special)
         out.append(replace(t, columns=tuple(columns), checks=keep, indexes=indexes,
-                           engine=connector.engine, skipped_indexes=skipped))
+                           engine=connector.engine, skipped_indexes=skipped,
+                           native_indexes=tuple(native.get((t.schema, t.name), ()))))
     return out

@@ -31,10 +31,11 @@ class Stmt:
     name: str
     sql: tuple[str, ...]  # run in one transaction
     note: str = ""  # why it was skipped (sql empty)
+    optional: bool = False  # a failure is a note, not a task error (an index needing an extension)
 
     @property
     def fatal(self) -> bool:
-        return self.stage in FATAL
+        return self.stage in FATAL and not self.optional
 
 
 class Referencing(NamedTuple):

@@ -11,6 +11,7 @@ from sparkdms.connectors.sql.objects.ddl import ObjectSql
 from sparkdms.connectors.sql.objects.expressions import NotPortable, check_sql, default_sql, member_check
 from sparkdms.connectors.sql.objects.model import GATES, Stmt
 from sparkdms.connectors.sql.objects.naming import Names, base_name, fk_cols, target_cols
+from sparkdms.connectors.sql.objects.native import native_indexes
 from sparkdms.connectors.sql.objects.orphans import guard
 from sparkdms.connectors.sql.objects.usertypes import domain_checks, domain_default, type_notes
 
@@ -78,8 +79,7 @@ class Planner:
 
     def keys(self, tp: TablePlan, unique: bool) -> list[Stmt]:
         stage = "unique" if unique else "index"
-        out = [] if unique else [self.skip(stage, tp, name, why)  # GIN, FULLTEXT, ...
-                                 for name, why in tp.source.skipped_indexes]
+        out = [] if unique else native_indexes(self, tp)  # GIN, partial, FULLTEXT, ...
         for idx in tp.indexes:
             if idx.unique != unique:
                 continue
