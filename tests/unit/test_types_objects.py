@@ -174,6 +174,8 @@ def test_checks_that_do_not_translate_are_not_portable() -> None:
         check_sql(MySql(target("mariadb")), tp, Check("c", "(missing_column > 0)"), "postgres")
     with pytest.raises(NotPortable):
         check_sql(MySql(target("mariadb")), tp, Check("c", "(body ~ ARRAY[1])"), "postgres")
+    with pytest.raises(NotPortable, match="case-insensitive regular expression"):
+        check_sql(MySql(target("mariadb")), tp, Check("c", "((kind ~* '^a'::text))"), "postgres")
 
 
 def test_mysql_auto_increment_gets_a_leading_key_when_the_primary_key_starts_elsewhere():
@@ -193,6 +195,8 @@ def test_mysql_auto_increment_gets_a_leading_key_when_the_primary_key_starts_els
     ("((kind)::text <> ALL (ARRAY['x'::text]))", "NOT `kind` IN ('x')"),
     ("((price > (0)::numeric))", "`price` > 0"),
     ("((length((kind)::text) = 3))", "CHAR_LENGTH(`kind`) = 3"),
+    ("((kind ~ '^[A-Z]{3}$'::text))", "`kind` REGEXP '(?-i)^[A-Z]{3}$'"),
+    ("((kind ~ '^x'::text) AND (price > (0)::numeric))", "(`kind` REGEXP '(?-i)^x') AND (`price` > 0)"),
 ])
 def test_postgres_checks_to_mysql(check: str, expected: str) -> None:
     from sparkdms.connectors.mysql.objects import MySql

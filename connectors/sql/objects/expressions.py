@@ -22,6 +22,17 @@ TRUE_WORDS = {"1": True, "0": False, "true": True, "false": False, "t": True, "f
               "b'1'": True, "b'0'": False}
 NOISE_CASTS = ("TEXT", "VARCHAR", "CHAR", "BPCHAR", "NVARCHAR", "NCHAR")
 
+# How a target writes PostgreSQL's regular-expression match ``x ~ 'p'`` (sqlglot's
+# RegexpLike, which it would print as REGEXP_LIKE: MariaDB has no such function); None: the
+# target has no regular expressions in SQL (SQLite without an extension). The
+# case-insensitive ``~*`` has no exact form on these engines (their case rules follow the
+# column's collation) and is not portable to them.
+REGEX_MATCH: dict[str, str | None] = {"mysql": "{} REGEXP {}", "sqlite": None}
+# prefixed to the pattern: PostgreSQL's ``~`` is case-sensitive, MySQL/MariaDB's REGEXP
+# follows the column's collation (mostly _ci) unless the pattern turns that off (PCRE/ICU)
+REGEX_CASE_SENSITIVE: dict[str, str] = {"mysql": "(?-i)"}
+REGEX_NO_ICASE = ("mysql", "sqlite")
+
 _CALL = re.compile(r"^\(?\s*[a-z_][a-z0-9_]*\s*\(.*\)\s*\)?$", re.IGNORECASE)
 
 
@@ -115,11 +126,36 @@ def check_sql(sql: ObjectSql, tp: TablePlan, check: Check, engine: str) -> str:
             raise NotPortable(f"{check.expression} (column {node.name} is not on the target)")
         node.set("this", exp.to_identifier(new, quoted=True))
         node.set("table", None)
+    tree = _regex_matches(tree, target, check.expression)
     try:
         return tree.sql(dialect=target, identify=True,
                         unsupported_level=sqlglot.ErrorLevel.RAISE)
     except Exception as err:
         raise NotPortable(f"{check.expression} ({err})") from None
+
+
+def _regex_matches(tree: Any, target: str, raw: str) -> Any:
+    """Regular-expression matches in the target's own form (REGEX_MATCH), or NotPortable."""
+    from sqlglot import exp
+
+    if target in REGEX_NO_ICASE and next(tree.find_all(exp.RegexpILike), None) is not None:
+        raise NotPortable(f"{raw} (a case-insensitive regular expression match has no exact "
+                          f"{target} form)")
+    if target not in REGEX_MATCH:
+        return tree
+    form = REGEX_MATCH[target]
+    for node in list(tree.find_all(exp.RegexpLike)):
+        if form is None:
+            raise NotPortable(f"{raw} ({target} has no regular expressions in SQL)")
+        if not (isinstance(node.expression, exp.Literal) and node.expression.is_string):
+            raise NotPortable(f"{raw} (the pattern is not a string literal)")
+        pattern = exp.Literal.string(REGEX_CASE_SENSITIVE.get(target, "") + node.expression.this)
+        text = exp.Var(this=form.format(node.this.sql(dialect=target, identify=True),
+                                        pattern.sql(dialect=target)))
+        if node is tree:
+            return text
+        node.replace(text if isinstance(node.parent, exp.Paren) else exp.Paren(this=text))
+    return tree
 
 
 def _array_of(node: Any) -> Any:
