@@ -18,4 +18,5 @@ def packages() -> list[str]:
     return out
 
 
-setup(packages=packages(), package_dir=MAPPED)
+setup(packages=packages(), package_dir=MAPPED,
+      package_data={"sparkdms": ["conf/*.properties"]})  # the JVM log config

@@ -16,10 +16,12 @@ from sparkdms.task.secrets import redact_known
 # 0 ok, 1 a table failed (load, validation) or the task failed, 2 refused before it started;
 # a run's verdict and exit code are computed once, in sparkdms.report.verdict
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
+LOG_LEVELS = ("ERROR", "WARN", "INFO", "DEBUG")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sparkdms.app import conf_pairs, prepare, start_spark
+    from sparkdms.jvmlog import announce
     from sparkdms.load.execute import execute
     from sparkdms.report import print_summary
     from sparkdms.report.verdict import verdict
@@ -48,6 +50,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.report:
         report.write_json(args.report)
         print(f"Report written to {args.report}")
+    if logs := announce():
+        print(logs)
     print_summary(report, sys.stdout)  # its last line is the verdict
     return verdict(report).exit_code
 
@@ -132,6 +136,11 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--out", help="output file (convert, assess)")
         cmd.add_argument("--log", help="log file with the full traces (default: beside "
                                        "--report, else in the temp folder)")
+        cmd.add_argument("-v", "--verbose", action="store_true",
+                         help="show INFO logs (sparkdms, Spark) on the console")
+        cmd.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                         help="log level of Spark and sparkdms, also shown on the console "
+                              "(default: WARN, to the log files only)")
         if name == "run":
             cmd.add_argument("--resume", action="store_true",
                              help="continue the task's last failed or killed load: tables it "
@@ -159,10 +168,12 @@ class Redacting:
 
 def with_log(args: argparse.Namespace) -> int:
     """Run the command with its log file open: full traces there, one line on the console."""
-    from sparkdms.logfile import close_log, log_path, open_log
+    from sparkdms.jvmlog import configure
+    from sparkdms.logfile import close_log, console_level, log_path, open_log
 
     path = log_path(args.log, args.report, args.command)
-    handler = open_log(path)
+    handler = open_log(path, console_level(args))
+    jvm = configure(path, args.verbose, args.log_level)
     try:
         code = COMMANDS[args.command][1](args)
     except SparkDmsError:  # explained in one line by main(); the trace only in the log
@@ -170,12 +181,13 @@ def with_log(args: argparse.Namespace) -> int:
         raise
     except Exception:
         logging.getLogger("sparkdms.cli").exception("%s failed", args.command)
-        print(f"sparkdms: full trace in {path}", file=sys.stderr)
+        print(f"sparkdms: full trace in {path} (Spark's log: {jvm.path})", file=sys.stderr)
         raise
     finally:
         close_log(handler)
     if code != EXIT_OK:
-        print(f"sparkdms: log with the full traces: {path}", file=sys.stderr)
+        print(f"sparkdms: log with the full traces: {path} (Spark's log: {jvm.path})",
+              file=sys.stderr)
     return code
 
 

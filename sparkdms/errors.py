@@ -93,6 +93,17 @@ class TableLoadError(SparkDmsError):
         self.problem = problem
 
 
+class DirectCopyRefused(TableLoadError):
+    """A same-engine direct copy failed because the target refused a row's values (SQLSTATE
+    class 22/23); ``kind``: "data" or "truncation" (sparkdms.load.rejects); ``reason``: the
+    target's one-line message. The load may redo the table through Spark rows."""
+
+    def __init__(self, table: str, reason: str, kind: str = "data") -> None:
+        super().__init__(table, "direct copy", f"the target refused a row: {reason}")
+        self.reason = reason
+        self.kind = kind
+
+
 class SelectionError(TerminalError):
     pass
 

@@ -8,9 +8,11 @@ console, so no secret the process has read reaches the file.
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sparkdms.task.secrets import redact_known
 
@@ -31,9 +33,17 @@ def log_path(log: str | None, report: str | None, command: str) -> Path:
     return Path(tempfile.gettempdir()) / "sparkdms" / f"{command}-{stamp}.log"
 
 
-def open_log(path: Path) -> logging.Handler:
-    """Attach a file handler (INFO and above) to the project's loggers; returns it."""
+def console_level(args: Any) -> str | None:
+    """-v / --log-level: the level the console also shows, else None (the file only)."""
+    return args.log_level or ("INFO" if args.verbose else None)
+
+
+def open_log(path: Path, console: str | None = None) -> logging.Handler:
+    """Attach a file handler (INFO and above) to the project's loggers; returns it. With
+    ``console`` (-v / --log-level) the same records at that level also go to stderr."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if console:
+        attach_console(console)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -44,7 +54,21 @@ def open_log(path: Path) -> logging.Handler:
     return handler
 
 
+def attach_console(level: str) -> None:
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setLevel(level)
+    stream.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    stream.set_name("sparkdms-console")
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(min(logging.INFO, logging.getLevelName(level)))
+        logger.addHandler(stream)
+
+
 def close_log(handler: logging.Handler) -> None:
     for name in LOGGERS:
-        logging.getLogger(name).removeHandler(handler)
+        logger = logging.getLogger(name)
+        for extra in [h for h in logger.handlers if h.get_name() == "sparkdms-console"]:
+            logger.removeHandler(extra)
+        logger.removeHandler(handler)
     handler.close()

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sparkdms import jvmlog
+
 BASE_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
@@ -61,8 +63,9 @@ def build_session(app_name: str, master: str | None, packages: list[str],
     if (master or "").startswith("local") and not os.environ.get("SPARK_LOCAL_IP"):
         # a laptop run opens no port beyond loopback
         conf = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1", **conf}
-    for key, value in conf.items():
+    for key, value in jvmlog.driver_conf(conf).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel(os.environ.get("SPARKDMS_SPARK_LOG_LEVEL", "ERROR"))
+    with jvmlog.launching():  # Spark's, Ivy's and the JVM's logs to the run's JVM log file
+        spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(jvmlog.spark_level())
     return spark

@@ -463,8 +463,16 @@ class PostgresConnector(SqlConnector):
         queries = [base + source.where_sql(plan.filters, plan.source, [p] if p else [])
                    for p in sqlparts.predicates(plan.partitioning.parts)]
         endpoint, source_class = source.endpoint, type(source)
-        results = spark.sparkContext.parallelize(queries, len(queries)).map(
-            lambda q: copy_partition(spec, source_class, endpoint, q)).collect()
+        try:
+            results = spark.sparkContext.parallelize(queries, len(queries)).map(
+                lambda q: copy_partition(spec, source_class, endpoint, q)).collect()
+        except Exception as err:  # a refused row: DirectCopyRefused (the load may redo it)
+            refused = _refused_in(str(err))
+            if refused is None:
+                raise
+            from sparkdms.errors import DirectCopyRefused
+
+            raise DirectCopyRefused(plan.source_label, *refused) from None
         from sparkdms.connectors.sql.staging import written
 
         return written([{"part": p, "attempt": a, "rows": n, "replaced": r}
@@ -480,6 +488,12 @@ class PostgresConnector(SqlConnector):
                 for data in out:
                     inp.write(data)
             conn.rollback()
+        except Exception as err:
+            from sparkdms.connectors.sql.rejects import is_row_error
+
+            if not is_row_error(err):
+                raise
+            raise RuntimeError(_REFUSED_MARK + _first_line(err)) from err  # the driver reads it
         finally:
             conn.close()
         return cur.rowcount
@@ -497,3 +511,24 @@ class PostgresConnector(SqlConnector):
             f"WHERE t.level > 0 AND {level} ORDER BY c.relname",
             (self.qualify(table.schema, table.name),))
         return [(str(name), str(cond) if cond else "TRUE") for name, cond in rows]
+
+
+# A direct copy's refused row crosses from the executor to the driver as text in Spark's
+# error: this mark, then the kind and the target's one-line message.
+_REFUSED_MARK = "sparkdms-direct-copy-refused: "
+
+
+def _first_line(err: BaseException) -> str:
+    from sparkdms.connectors.sql.rejects import refusal_kind
+
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    state = getattr(err, "sqlstate", None)
+    return f"{refusal_kind(text)}: {text}" + (f" (SQLSTATE {state})" if state else "")
+
+
+def _refused_in(text: str) -> tuple[str, str] | None:
+    """(reason, kind) of the first refused row named in a failed job's text, else None."""
+    import re
+
+    m = re.search(re.escape(_REFUSED_MARK) + r"(\w+): ([^\n]*)", text)
+    return None if m is None else (m.group(2).strip(), m.group(1))

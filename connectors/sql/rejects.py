@@ -204,11 +204,7 @@ class Guard:
 
     def row_error(self, err: BaseException) -> bool:
         """Did the target refuse a row's values (not the connection, not the statement)?"""
-        if any(c.__name__ in ROW_ERROR_CLASSES for c in type(err).__mro__):
-            return True
-        state = str(getattr(err, "sqlstate", "") or "")
-        code = err.args[0] if err.args and isinstance(err.args[0], int) else None
-        return state[:2] in ROW_SQLSTATE_CLASSES or code in self.row_error_codes
+        return is_row_error(err, self.row_error_codes)
 
     def refused(self, batch: Any, spec: Any, err: BaseException) -> Reject:
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -216,7 +212,7 @@ class Guard:
         names = spec.columns
         column = _error_column(err, text, names)
         value = batch.column(names.index(column))[0].as_py() if column in names else None
-        kind = TRUNCATION if re.search(r"too long|truncat", text, re.I) else DATA
+        kind = refusal_kind(text)
         return self.reject(batch, 0, spec, column, value, text, kind)
 
     def reject(self, batch: Any, i: int, spec: Any, column: str | None, value: Any,
@@ -229,6 +225,21 @@ class Guard:
                 "value": _plain(value), "reason": reason, "kind": kind,
                 "row": {n: _plain(v) for n, v in zip(names, row, strict=True)},
                 "statement": f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({values})"}
+
+
+def is_row_error(err: BaseException, codes: frozenset[int] = frozenset()) -> bool:
+    """Did the target refuse a row's values (not the connection, not the statement)? By the
+    DB-API class, the SQLSTATE class (22, 23) or the engine's own error ``codes``."""
+    if any(c.__name__ in ROW_ERROR_CLASSES for c in type(err).__mro__):
+        return True
+    state = str(getattr(err, "sqlstate", "") or "")
+    code = err.args[0] if err.args and isinstance(err.args[0], int) else None
+    return state[:2] in ROW_SQLSTATE_CLASSES or code in codes
+
+
+def refusal_kind(text: str) -> str:
+    """Which policy governs a refusal: a value too long is a truncation, else data."""
+    return TRUNCATION if re.search(r"too long|truncat", text, re.I) else DATA
 
 
 def _error_column(err: BaseException, text: str, names: Sequence[str]) -> str | None:

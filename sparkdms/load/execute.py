@@ -67,7 +67,7 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
             print(f"  note    {note}", file=ctx.out, flush=True)
             stats.extra.setdefault("Notes", []).append(note)
         result = ctx.runs.result(run, None if run.plan is None else
-                                 write_table(ctx, run.plan, stats, run.load_id))
+                                 write_table(ctx, run.plan, stats, run.load_id, run.resumed))
         ctx.target.commit(tp, settings, run.load_id, result)
         ctx.runs.committed(tp, run, result.rows)
         stats.extra.update(result.stats)
@@ -86,13 +86,17 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
             ctx.stop.set()
 
 
-def write_table(ctx: Context, tp: TablePlan, stats: TableStats, load_id: str) -> WriteResult:
+def write_table(ctx: Context, tp: TablePlan, stats: TableStats, load_id: str,
+                resumed: bool = False) -> WriteResult:
     """Rows through Spark DataFrames, or, where the target says it can copy the source's
     stream as it is (same engine, identity columns), through parallel direct copies."""
     settings = ctx.task.settings
     if ctx.target.can_direct_copy(ctx.source, tp, settings):
-        stats.PartitionMethod += " (direct copy)"
-        return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, load_id)
+        from sparkdms.load.fallback import direct_or_redo
+
+        copied = direct_or_redo(ctx, tp, stats, load_id, resumed)
+        if copied is not None:
+            return copied
     from sparkdms.plan.mapping import lob
 
     read = read_table(ctx.spark, ctx.source, tp, ctx.target.wants_end_marker)

@@ -237,3 +237,93 @@ def test_a_retried_attempt_records_its_rejected_rows_once(pg_db, my_db, tmp_path
     assert stats["FullLoadErrorRows"] == len(bad)
     lines = (tmp_path / "r.rejects.jsonl").read_text().splitlines()
     assert sorted(json.loads(x)["key"]["id"] for x in lines) == sorted(bad)
+
+
+GAUGE_SQL = [  # NULLs, unicode, decimals, timestamps, binary; two rows the target refuses
+    "CREATE TABLE public.gauges (id int PRIMARY KEY, v numeric(12,3), label text, "
+    "at timestamptz, raw bytea)",
+    "INSERT INTO public.gauges SELECT i, CASE WHEN i IN (17, 1503) THEN -i * 1.125 "
+    "WHEN i % 89 = 0 THEN NULL ELSE i * 1.125 END, CASE WHEN i % 97 = 0 THEN NULL "
+    "ELSE 'g' || i || ' ü€😀' END, timestamptz '2024-02-29 23:59:59.123456+00' "
+    "+ i * interval '1 minute', CASE WHEN i % 7 = 0 THEN NULL ELSE "
+    "decode(md5(i::text), 'hex') END FROM generate_series(1, 2000) i",
+]
+GAUGE_COLS = "id, v::text, label, at::text, encode(raw, 'hex')"
+
+
+@pytest.fixture
+def target_pg(pg_db: dict):
+    """A second PostgreSQL database beside ``pg_db`` (as the ``target`` fixture's)."""
+    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
+    yield dst
+
+
+def gauges(db: dict, where: str = "TRUE") -> list[tuple]:
+    with pg_connect(db) as conn:
+        return fetch(conn, f"SELECT {GAUGE_COLS} FROM public.gauges WHERE {where}")
+
+
+def gauge_task(tmp_path: Path, pg_db: dict, target: dict, behavior: dict) -> Path:
+    with pg_connect(pg_db) as conn:
+        for sql in GAUGE_SQL:
+            conn.execute(sql)
+    with pg_connect(target) as conn:  # the CHECK exists only on the target
+        conn.execute("CREATE TABLE public.gauges (id int PRIMARY KEY, v numeric(12,3) "
+                     "CHECK (v >= 0), label text, at timestamptz, raw bytea)")
+        conn.execute("INSERT INTO public.gauges VALUES (1, 5, 'before', now(), NULL), "
+                     "(99999, 0, NULL, NULL, '\\x00ff')")
+    return write_task(tmp_path, pg_db, target, [selection("public", "gauges")],
+                      {"FullLoadSettings": {"TargetTablePrepMode": "TRUNCATE_BEFORE_LOAD"},
+                       "Sparkdms": {"RowsPerPartition": 500},  # partitions commit, then one fails
+                       "ErrorBehavior": behavior})
+
+
+def staging_left(db: dict) -> list[tuple]:
+    with pg_connect(db) as conn:
+        return fetch(conn, "SELECT tablename FROM pg_tables WHERE strpos(tablename, %s) > 0",
+                     ("__sdms_",))
+
+
+def test_a_direct_copy_refused_row_is_redone_through_spark_with_rejects(pg_db, tmp_path,
+                                                                        target_pg, capsys):
+    task = gauge_task(tmp_path, pg_db, target_pg, {"DataErrorPolicy": "LOG_ERROR"})
+    report = tmp_path / "r.json"
+    assert sparkdms(["run", str(task), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert_same_rows(normalise(gauges(pg_db, "id NOT IN (17, 1503)")),
+                     normalise(gauges(target_pg)))
+    got = {json.loads(k)["id"]: e for k, _, e, *_ in exceptions(target_pg)}
+    assert set(got) == {17, 1503} and all("gauges_v_check" in e for e in got.values()), got
+    lines = [json.loads(x) for x in (tmp_path / "r.rejects.jsonl").read_text().splitlines()]
+    assert sorted(r["key"]["id"] for r in lines) == [17, 1503]
+    assert {r["row"]["v"] for r in lines} == {"-19.125", "-1690.875"}
+    stats = json.loads(report.read_text())["tables"][0]
+    note = next(n for n in stats["Notes"] if "direct copy refused a row" in n)
+    assert "gauges_v_check" in note and "\n" not in note
+    assert note.endswith("loaded through Spark with row-level rejects instead")
+    assert "direct copy refused a row" in out
+    assert stats["FullLoadRows"] == 1998 and stats["FullLoadErrorRows"] == 2
+    assert "(direct copy)" not in stats["PartitionMethod"]
+    assert staging_left(target_pg) == []
+
+
+def test_a_direct_copy_refused_row_under_stop_task_fails_the_table(pg_db, tmp_path,
+                                                                   target_pg):
+    task = gauge_task(tmp_path, pg_db, target_pg, {"DataErrorPolicy": "STOP_TASK"})
+    before = gauges(target_pg)
+    report = tmp_path / "r.json"
+    assert sparkdms(["run", str(task), "--report", str(report)]) == 1
+    stats = json.loads(report.read_text())["tables"][0]
+    assert "ErrorBehavior.DataErrorPolicy STOP_TASK" in stats["Error"]
+    assert "gauges_v_check" in stats["Error"] and "\n" not in stats["Error"]
+    assert gauges(target_pg) == before  # nothing of the table was committed
+    assert not has_exceptions(target_pg) or exceptions(target_pg) == []
+    assert staging_left(target_pg) == []
+
+
+def has_exceptions(db: dict) -> bool:
+    with pg_connect(db) as conn:
+        return bool(fetch(conn, "SELECT to_regclass('public.awsdms_apply_exceptions') "
+                                "IS NOT NULL")[0][0])

@@ -59,8 +59,9 @@ def guard(planner: Any, stmt: Stmt, tp: TablePlan, fk: ForeignKey, cols: Sequenc
         return stmt
     unchecked = planner.sql.foreign_key_unchecked(stmt.sql) or ()
     return GuardedFk(stmt.stage, stmt.table, stmt.name, stmt.sql, stmt.note,
-                     orphans_sql(planner.connector, tp, cols, ref, ref_cols), tuple(unchecked),
-                     ref.target_label, risk.why.split(";")[0])
+                     count_sql=orphans_sql(planner.connector, tp, cols, ref, ref_cols),
+                     unchecked=tuple(unchecked), parent=ref.target_label,
+                     why=risk.why.split(";")[0])
 
 
 def _settle(connector: Any, st: GuardedFk) -> tuple[Stmt, str | None]:
