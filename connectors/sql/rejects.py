@@ -348,13 +348,5 @@ class ExceptionsTable:
         insert = (f"INSERT INTO {name} ({', '.join(t.quote(c) for c in COLUMNS)}) "
                   f"VALUES ({marks})")
         self.ensure(schema)
-        conn = t.connect()
-        try:
-            cur = conn.cursor()
+        with t.transaction() as cur:
             cur.executemany(insert, rows)
-            conn.commit()
-        except Exception:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()

@@ -3,8 +3,9 @@ quoting and literals, and filters rendered as SQL."""
 
 from __future__ import annotations
 
+import contextlib
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from sparkdms.connectors.base import Connector
@@ -120,23 +121,29 @@ class SqlSession(Connector):
         finally:
             conn.close()
 
-    def execute_all(self, statements: Sequence[str | tuple[str, tuple]]) -> None:
-        """Run statements in one transaction (where the engine allows); an item may be
-        (sql, params) for values that must be bound."""
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor on a fresh connection: committed when the block ends, rolled back when
+        it raises; the connection is closed either way."""
         conn = self.connect()
         try:
-            cur = conn.cursor()
-            for item in statements:
-                if isinstance(item, tuple):
-                    cur.execute(*item)
-                else:
-                    cur.execute(item)
+            yield conn.cursor()
             conn.commit()
         except Exception:
             conn.rollback()
             raise
         finally:
             conn.close()
+
+    def execute_all(self, statements: Sequence[str | tuple[str, tuple]]) -> None:
+        """Run statements in one transaction (where the engine allows); an item may be
+        (sql, params) for values that must be bound."""
+        with self.transaction() as cur:
+            for item in statements:
+                if isinstance(item, tuple):
+                    cur.execute(*item)
+                else:
+                    cur.execute(item)
 
     # -- quoting ---------------------------------------------------------------------------
     def quote(self, name: str) -> str:
