@@ -235,3 +235,11 @@ def spark_master() -> str:
             pytrace=False,
         )
     return SPARK_MASTER
+
+
+@pytest.fixture
+def every_driver(spark: Any) -> Any:
+    """In-process runs reuse the process's one Spark session: a module whose tests run
+    ``sparkdms`` in process starts it with every engine's driver (the ``spark`` fixture),
+    whichever of its tests runs first, alone or in the suite."""
+    return spark

@@ -56,3 +56,18 @@ def assert_same_rows(source: Counter, target: Counter) -> None:
     assert not missing and not extra, (
         f"source minus target ({sum(missing.values())} rows): {list(missing)[:3]}\n"
         f"target minus source ({sum(extra.values())} rows): {list(extra)[:3]}")
+
+
+# A PostgreSQL function that raises once, at row ``k``, inside the JDBC read (not in the
+# tests' own psycopg sessions): the source read of a partition fails near its end.
+FAULT_ONCE_SQL = [
+    "CREATE SEQUENCE public.fault_once",
+    """CREATE FUNCTION public.fault_at(i int, k int) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF i = k AND current_setting('application_name') LIKE 'PostgreSQL JDBC%'
+     AND nextval('public.fault_once') = 1 THEN
+    RAISE EXCEPTION 'injected fault at row %', i;
+  END IF;
+  RETURN true;
+END $$""",
+]

@@ -16,7 +16,14 @@ import pytest
 
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
-from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
+from tests.integration.helpers import (
+    FAULT_ONCE_SQL,
+    assert_same_rows,
+    fetch,
+    normalise,
+    selection,
+    write_task,
+)
 
 ROWS = 3000
 LONG = {7, 500, 1999, 2500}  # codes over varchar(8): truncation, refused on every target
@@ -81,6 +88,8 @@ def run(tmp_path: Path, pg_db: dict, target: dict, behavior: dict,
     file = tmp_path / "run.rejects.jsonl"
     lines = [json.loads(x) for x in file.read_text().splitlines()] if file.exists() else []
     return code, json.loads(report.read_text()), lines, str(file)
+
+pytestmark = pytest.mark.usefixtures("every_driver")
 
 
 def test_log_error_loads_the_good_rows_and_routes_the_bad_ones(pg_db, target, tmp_path,
@@ -198,15 +207,7 @@ def test_mariadb_to_postgres_rejects_what_postgresql_cannot_hold(pg_db, my_db, t
 
 
 FAULT_SQL = [  # as tests/integration/test_faults.py: the JDBC read fails once, near the end
-    "CREATE SEQUENCE public.fault_once",
-    """CREATE FUNCTION public.fault_at(i int, k int) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-  IF i = k AND current_setting('application_name') LIKE 'PostgreSQL JDBC%'
-     AND nextval('public.fault_once') = 1 THEN
-    RAISE EXCEPTION 'injected fault at row %', i;
-  END IF;
-  RETURN true;
-END $$""",
+    *FAULT_ONCE_SQL,
     "CREATE VIEW public.src AS SELECT * FROM public.items WHERE public.fault_at(id, 2990)",
 ]
 

@@ -25,7 +25,9 @@ import pytest
 from sparkdms.app import prepare
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
-from tests.integration.helpers import fetch, selection, write_task
+from tests.integration.helpers import FAULT_ONCE_SQL, fetch, selection, write_task
+
+pytestmark = pytest.mark.usefixtures("every_driver")  # in-process runs: all drivers
 
 ROWS = 20_000
 FAULT_AT = 19_990  # near the end of the one partition: whole Arrow batches went ahead
@@ -34,15 +36,7 @@ SOURCE_SQL = [
     "CREATE TABLE public.base (id int PRIMARY KEY, v text, amount numeric(18,6))",
     f"INSERT INTO public.base SELECT i, 'row ' || i || ' é', i * 1.000001 "
     f"FROM generate_series(1, {ROWS}) i",
-    "CREATE SEQUENCE public.fault_once",
-    """CREATE FUNCTION public.fault_at(i int, k int) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-  IF i = k AND current_setting('application_name') LIKE 'PostgreSQL JDBC%'
-     AND nextval('public.fault_once') = 1 THEN
-    RAISE EXCEPTION 'injected fault at row %', i;
-  END IF;
-  RETURN true;
-END $$""",
+    *FAULT_ONCE_SQL,
     f"CREATE VIEW public.src AS SELECT * FROM public.base WHERE public.fault_at(id, {FAULT_AT})",
 ]
 
