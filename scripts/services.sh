@@ -2,13 +2,18 @@
 # Start, stop or check the database servers used by integration tests, the demo
 # and the benchmarks. Debian only; installs the servers with apt when missing.
 #
-#   scripts/services.sh start  [postgres|mariadb|all]   (default: all)
-#   scripts/services.sh stop   [postgres|mariadb|all]
-#   scripts/services.sh status [postgres|mariadb|all]   (exit 1 if one is down)
+#   scripts/services.sh start  [postgres|mariadb|ferretdb|moto|all]   (default: all)
+#   scripts/services.sh stop   [postgres|mariadb|ferretdb|moto|all]
+#   scripts/services.sh status [postgres|mariadb|ferretdb|moto|all]   (exit 1 if one is down)
 #
-# Both servers listen on 127.0.0.1 only. Fixed TEST credentials (not secrets):
-#   PostgreSQL  127.0.0.1:5432  role sparkdms / sparkdms_pw (SUPERUSER), db sparkdms
-#   MariaDB     127.0.0.1:3306  user sparkdms / sparkdms_pw (ALL ON *.*), db sparkdms
+# Every server listens on 127.0.0.1 only. Fixed TEST credentials (not secrets):
+#   PostgreSQL  127.0.0.1:5432  role sparkdms / sparkdms_pw (SUPERUSER), db sparkdms,
+#               wal_level=logical (change data capture)
+#   MariaDB     127.0.0.1:3306  user sparkdms / sparkdms_pw (ALL ON *.*), db sparkdms,
+#               binlog_format=ROW (change data capture)
+#   FerretDB    127.0.0.1:27017 MongoDB wire protocol, SQLite backend, no auth
+#               (v1.24.2 built from the Go module proxy once, cached in ~/.cache/sparkdms)
+#   moto        127.0.0.1:5000  S3, DynamoDB, Kinesis (moto's server mode; any keys)
 # Environment: SPARKDMS_SERVICE_TIMEOUT (seconds to wait for readiness, default 60).
 # shellcheck disable=SC2317  # the *_start/_stop/_status functions are called by name below
 set -euo pipefail
@@ -86,7 +91,11 @@ port = $PG_PORT
 password_encryption = 'scram-sha-256'
 max_connections = 200
 # Test/benchmark server: a crash may lose the last commits, never corrupts.
-synchronous_commit = off"
+synchronous_commit = off
+# Change data capture (logical decoding through replication slots)
+wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20"
     install -d -o postgres -g postgres "$etc/conf.d"
     if ! grep -Eq "^[[:space:]]*include_dir[[:space:]]*=[[:space:]]*'conf.d'" "$etc/postgresql.conf"; then
         echo "include_dir = 'conf.d'" >>"$etc/postgresql.conf"
@@ -216,9 +225,17 @@ max_allowed_packet = 256M
 log_error = $MY_ERRLOG
 # Test/benchmark server: flush the redo log once a second, not at every commit.
 innodb_flush_log_at_trx_commit = 2
-innodb_buffer_pool_size = 512M"
+innodb_buffer_pool_size = 512M
+# Change data capture: row-based binary log with full row images
+server_id = 1
+log_bin = mariadb-bin
+binlog_format = ROW
+binlog_row_image = FULL
+binlog_row_metadata = FULL
+expire_logs_days = 2"
     if [[ ! -f "$MY_CNF" ]] || [[ "$(cat "$MY_CNF")" != "$want" ]]; then
         printf '%s\n' "$want" >"$MY_CNF"
+        echo restart
     fi
 }
 
@@ -228,7 +245,10 @@ my_start() {
         [[ -n "$(my_server_bin)" ]] || die "mariadb-server installed but no mariadbd binary found"
     fi
     require_root "starting MariaDB"
-    my_configure
+    if [[ -n "$(my_configure)" ]] && my_ping >/dev/null 2>&1; then
+        log "MariaDB configuration changed: restarting it"
+        my_stop
+    fi
     install -d -o mysql -g mysql /run/mysqld "$(dirname "$MY_ERRLOG")"
     install -d "$STATE/mariadb"
     if my_ping >/dev/null 2>&1; then
@@ -302,16 +322,129 @@ my_status() {
     fi
 }
 
+# --------------------------------------------------------------------------- FerretDB
+
+FDB_VERSION=v1.24.2
+FDB_PORT=27017
+CACHE="${SPARKDMS_CACHE:-$HOME/.cache/sparkdms}"
+FDB_BIN="$CACHE/ferretdb-$FDB_VERSION/ferretdb"
+
+fdb_ping() {  # a MongoDB "ping" through pymongo when available, else the TCP port
+    if [[ -x "$ROOT/.venv/bin/python" ]]; then
+        "$ROOT/.venv/bin/python" - "$FDB_PORT" <<'PY' >/dev/null 2>&1
+import sys, pymongo
+pymongo.MongoClient(f"mongodb://127.0.0.1:{sys.argv[1]}/", serverSelectionTimeoutMS=1500).admin.command("ping")
+PY
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$FDB_PORT") 2>/dev/null
+    fi
+}
+
+fdb_build() {  # go build of the module's source with its version file filled in
+    [[ -x "$FDB_BIN" ]] && return 0
+    command -v go >/dev/null || die "FerretDB needs the Go toolchain (go) to build $FDB_VERSION"
+    log "building FerretDB $FDB_VERSION from the Go module proxy (once; cached in $(dirname "$FDB_BIN"))"
+    local dir work
+    dir="$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FDB_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    [[ -d "$dir" ]] || die "go mod download of github.com/FerretDB/FerretDB@$FDB_VERSION failed"
+    work="$(mktemp -d)"
+    cp -r "$dir/." "$work/src" 2>/dev/null || cp -r "$dir" "$work/src"
+    chmod -R u+w "$work/src"
+    # a plain `go install` leaves this file empty and the binary panics at start
+    echo "$FDB_VERSION" >"$work/src/build/version/version.txt"
+    install -d "$(dirname "$FDB_BIN")"
+    (cd "$work/src" && go build -o "$FDB_BIN.tmp" ./cmd/ferretdb) || die "go build of FerretDB failed"
+    mv "$FDB_BIN.tmp" "$FDB_BIN"
+    rm -rf "$work"
+}
+
+fdb_start() {
+    if fdb_ping; then log "FerretDB already running"; return 0; fi
+    fdb_build
+    install -d "$STATE/ferretdb/data"
+    log "starting FerretDB $FDB_VERSION (SQLite backend) on 127.0.0.1:$FDB_PORT"
+    nohup setsid "$FDB_BIN" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/data/" \
+        --listen-addr="127.0.0.1:$FDB_PORT" --debug-addr=127.0.0.1:8089 --telemetry=disable \
+        --state-dir="$STATE/ferretdb" --log-level=warn \
+        >>"$STATE/ferretdb/ferretdb.out" 2>&1 </dev/null &
+    echo $! >"$STATE/ferretdb/ferretdb.pid"
+    local pid=$! deadline=$((SECONDS + TIMEOUT))
+    until fdb_ping; do
+        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            tail -n 30 "$STATE/ferretdb/ferretdb.out" >&2 || true
+            die "FerretDB did not become ready within ${TIMEOUT}s"
+        fi
+        sleep 0.5
+    done
+    log "FerretDB: mongodb://127.0.0.1:$FDB_PORT/"
+}
+
+pid_stop() {  # pid_stop NAME PIDFILE
+    local pidfile="$2"
+    if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        kill "$(cat "$pidfile")" 2>/dev/null || true
+        local deadline=$((SECONDS + TIMEOUT))
+        while kill -0 "$(cat "$pidfile")" 2>/dev/null; do
+            ((SECONDS < deadline)) || die "$1 did not stop within ${TIMEOUT}s"
+            sleep 0.2
+        done
+        log "$1 stopped"
+    else
+        log "$1 is not running"
+    fi
+    rm -f "$pidfile"
+}
+
+fdb_stop() { pid_stop FerretDB "$STATE/ferretdb/ferretdb.pid"; }
+
+fdb_status() {
+    if fdb_ping; then echo "ferretdb: up on 127.0.0.1:$FDB_PORT"; else echo "ferretdb: down"; return 1; fi
+}
+
+# --------------------------------------------------------------------------- moto (AWS)
+
+MOTO_PORT=5000
+
+moto_ping() { curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/" 2>/dev/null; }
+
+moto_start() {
+    if moto_ping; then log "moto already running"; return 0; fi
+    local bin="$ROOT/.venv/bin/moto_server"
+    [[ -x "$bin" ]] || die "moto_server missing: run make venv (installs moto[server])"
+    install -d "$STATE/moto"
+    log "starting moto (S3, DynamoDB, Kinesis) on 127.0.0.1:$MOTO_PORT"
+    nohup setsid "$bin" -H 127.0.0.1 -p "$MOTO_PORT" >>"$STATE/moto/moto.out" 2>&1 </dev/null &
+    echo $! >"$STATE/moto/moto.pid"
+    local pid=$! deadline=$((SECONDS + TIMEOUT))
+    until moto_ping; do
+        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            tail -n 30 "$STATE/moto/moto.out" >&2 || true
+            die "moto did not become ready within ${TIMEOUT}s"
+        fi
+        sleep 0.3
+    done
+    log "moto: http://127.0.0.1:$MOTO_PORT (endpoint_url)"
+}
+
+moto_stop() { pid_stop moto "$STATE/moto/moto.pid"; }
+
+moto_status() {
+    if moto_ping; then echo "moto: up on 127.0.0.1:$MOTO_PORT"; else echo "moto: down"; return 1; fi
+}
+
 # --------------------------------------------------------------------------- main
 
-usage() { echo "usage: $0 start|stop|status [postgres|mariadb|all]" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|status [postgres|mariadb|ferretdb|moto|all]" >&2; exit 2; }
 
 cmd="${1:-}"
 what="${2:-all}"
 case "$what" in
     postgres|pg|postgresql) services=(pg) ;;
     mariadb|mysql|my) services=(my) ;;
-    all) services=(pg my) ;;
+    ferretdb|mongodb|fdb) services=(fdb) ;;
+    moto|aws) services=(moto) ;;
+    all) services=(pg my fdb moto) ;;
     *) usage ;;
 esac
 
