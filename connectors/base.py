@@ -24,7 +24,7 @@ load) are declared below with a neutral default ("this engine has none").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -464,6 +464,61 @@ class PlannedObject:
     note: str = ""
 
 
+# -- change data capture: what a source's log gives and a target applies ---------------------
+
+CHANGE_OPS = ("insert", "update", "delete", "truncate")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row change from a source's log, as neutral data: ``after`` the new row (insert,
+    update) and ``before`` the old row or at least its key (update, delete), by source column
+    name, values as the full load reads them (Python values of the logical types); a
+    truncate has neither. ``position`` is the source's position of the transaction's commit
+    (opaque text only the source orders; every change of one transaction has the same)."""
+
+    op: str  # one of CHANGE_OPS
+    schema: str
+    table: str
+    after: Mapping[str, Any] | None
+    before: Mapping[str, Any] | None
+    position: str
+    commit_time: Any = None  # datetime (UTC) of the commit, when the source gives it
+    txid: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Whole transactions in commit order, and the position a later read resumes after."""
+
+    changes: tuple[Change, ...]
+    position: str
+
+
+class ChangeStream(Protocol):
+    """A source's change log for one task (``Source.change_stream``). Positions are opaque
+    text; ``confirm`` tells the source that everything up to a position is applied and
+    committed on the target, and only then may the source discard it (advance its slot)."""
+
+    def start(self) -> str:
+        """Make sure the log is kept from now on (slot, binlog position) and return the
+        current position; for full-load-and-cdc it is taken before the snapshot is read."""
+        ...
+
+    def read(self, since: str, until: str | None, max_changes: int) -> Iterator[ChangeBatch]:
+        """Committed transactions after ``since`` up to ``until`` (None: up to what was
+        committed when the call began), in batches of about ``max_changes`` changes, never
+        splitting a transaction."""
+        ...
+
+    def confirm(self, position: str) -> None:
+        """Everything up to ``position`` is committed on the target."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
 # -- the roles ---------------------------------------------------------------------------------
 
 class Endpointed:
@@ -479,6 +534,10 @@ class Endpointed:
     secret_options: ClassVar[tuple[str, ...]] = ()
     # the top-level ``options:`` keys this engine reads; any other is a task-file error
     endpoint_options: ClassVar[tuple[str, ...]] = ()
+    # keys of the endpoint block itself this engine reads besides the common ones (engine,
+    # url, host, ...), as AWS DMS names them (``S3Settings``, ``region``, ``endpoint_url``):
+    # they reach the connector in ``endpoint.options`` (secrets hidden as any option)
+    endpoint_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
@@ -566,6 +625,12 @@ class Source(Endpointed, ABC):
         """The engine's assessment hooks (both roles: one object), or None: it has none."""
         return None
 
+    def change_stream(self, task: str, plans: Sequence[TablePlan],
+                      settings: Settings) -> ChangeStream | None:
+        """The source's change log for ``task`` (cdc / full-load-and-cdc), or None: this
+        engine has no change data capture."""
+        return None
+
 
 class Target(Endpointed, ABC):
     can_target: ClassVar[bool] = True
@@ -573,6 +638,10 @@ class Target(Endpointed, ABC):
     # its write takes partitions through a Python worker: asks a source that can for
     # END_MARKER, commits a partition only when its marker row came last, and never stores it
     wants_end_marker: ClassVar[bool] = False
+    # table-mapping rule types this target reads itself ("object-mapping", "post-processing");
+    # each table's matching rules arrive as ``TablePlan.target_rules``; a rule of a type the
+    # target does not list stops the plan
+    mapping_rules: ClassVar[frozenset[str]] = frozenset()
 
     def target_ddl(self, plan: TablePlan) -> list[str]:
         """The DDL ``sparkdms plan`` shows for one table."""

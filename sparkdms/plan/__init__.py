@@ -6,6 +6,7 @@ source catalog, the table-mapping rules and the target's type table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +138,9 @@ class TablePlan:
     # family of the engine on the other side (e.g. "mysql" for a PostgreSQL source loading
     # MariaDB): a source may send some types in a portable wire form for it
     peer: str = ""
+    # the rules the target engine reads itself (object-mapping, post-processing) that match
+    # this table, as written in the table mapping (rule-id order)
+    target_rules: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def source_names(self) -> set[str]:

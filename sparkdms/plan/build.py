@@ -17,6 +17,7 @@ from sparkdms.plan.fkfilters import annotate_fk_risks
 from sparkdms.plan.mapping import parse_rules, select_tables
 from sparkdms.plan.mapping.base import Rule
 from sparkdms.plan.mapping.filters import table_filters
+from sparkdms.plan.mapping.rules import ENGINE_RULE_TYPES
 from sparkdms.plan.mapping.selection import matched_selection, matching_rules, table_mentioned
 from sparkdms.plan.mapping.table_settings import lob_limit, partition_request
 from sparkdms.plan.mapping.transformations import Usage, apply_columns, apply_names
@@ -114,7 +115,24 @@ def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Source,
         settings.setdefault("lob-settings", {"mode": "limited", "from": limit.origin})
         limit = replace(limit, columns=tuple(c for c in limit.columns if c in plan.source_names))
     return replace(plan, settings=settings, lob_limit=limit if limit and limit.columns else None,
-                   rule_ids=tuple(dict.fromkeys(ids)))
+                   rule_ids=tuple(dict.fromkeys(ids)), target_rules=_engine_rules(rules, plan))
+
+
+def _engine_rules(rules: Sequence[Rule], plan: TablePlan) -> tuple[Any, ...]:
+    """The object-mapping / post-processing rules naming this table (wildcards allowed)."""
+    return tuple(r.raw for r in rules if r.rule_type in ENGINE_RULE_TYPES
+                 and matches(r.locator["schema-name"], plan.source.schema)
+                 and matches(r.locator["table-name"], plan.source.name))
+
+
+def check_engine_rules(rules: Sequence[Rule], target: Target) -> None:
+    """A rule only some targets read (object-mapping: DynamoDB, ...) on a target that does
+    not read it stops the plan, naming the rule."""
+    for r in rules:
+        if r.rule_type in ENGINE_RULE_TYPES and r.rule_type not in target.mapping_rules:
+            takers = "; this target reads none" if not target.mapping_rules else \
+                f"; this target reads {', '.join(sorted(target.mapping_rules))}"
+            raise r.error(f"{r.rule_type} rules are not read by a {target.engine} target{takers}")
 
 
 NO_QUERY_REQUESTS = ("ranges", "none")  # parallel-load types that need no source query
@@ -172,6 +190,7 @@ def rule_warnings(rules: Sequence[Rule], usage: Usage) -> list[str]:
 def build_plan(task: Task, catalog: Catalog, source: Source, target: Target,
                with_partitions: bool = True) -> Plan:
     rules = rules_for(task)
+    check_engine_rules(rules, target)
     catalog = read_as_text(catalog, parse_overrides(task.type_overrides), target)
     usage = Usage()
     usage.matched |= matched_selection(rules, catalog)

@@ -114,10 +114,16 @@ def _resolve(value: Any, key: str, base_dir: Path) -> Any:
 
 def parse_endpoint(doc: Any, role: str, base_dir: Path) -> Endpoint:
     doc = _require_mapping(doc, role)
-    _check_keys(doc, ENDPOINT_KEYS, role)
     if "engine" not in doc:
+        _check_keys(doc, ENDPOINT_KEYS, role)
         raise TaskConfigError(f"{role}.engine", f"missing; one of: {', '.join(engine_names())}")
     engine = canonical_engine(str(doc["engine"]), f"{role}.engine")
+    from sparkdms.registry import connector_class
+
+    engine_class = connector_class(engine)
+    # an engine's own endpoint blocks (S3Settings, MongoDbSettings, region, ...) sit beside
+    # the common keys, as AWS DMS writes them; they reach the engine as options
+    _check_keys(doc, (*ENDPOINT_KEYS, *engine_class.endpoint_keys), role)
     values = {k: _resolve(v, f"{role}.{k}", base_dir) for k, v in doc.items() if k != "engine"}
     port = values.get("port")
     if port is not None:
@@ -128,12 +134,10 @@ def parse_endpoint(doc: Any, role: str, base_dir: Path) -> Endpoint:
     password = values.get("password")
     options = values.get("options") or {}
     _require_mapping(options, f"{role}.options")
+    own = {k: values[k] for k in engine_class.endpoint_keys if k in values}
     path = values.get("path")
     if path and not ("://" in str(path) or Path(str(path)).is_absolute()):
         path = str((base_dir / str(path)).resolve())
-    from sparkdms.registry import connector_class
-
-    engine_class = connector_class(engine)
     for key in options:
         if key not in engine_class.endpoint_options:
             known = ", ".join(engine_class.endpoint_options) or "none"
@@ -144,7 +148,7 @@ def parse_endpoint(doc: Any, role: str, base_dir: Path) -> Endpoint:
         database=values.get("database"), user=values.get("user"),
         password=Secret(str(password)) if password is not None else None,
         path=path, schema=values.get("schema"),
-        options=hide_options(options, engine_class.secret_options),
+        options=hide_options({**options, **own}, engine_class.secret_options),
     )
     engine_class.check_endpoint(endpoint)  # the engine validates its own options
     return endpoint

@@ -42,11 +42,13 @@ RULE_TYPES: dict[str, tuple[str, ...] | None] = {
     "selection": ("include", "exclude", "explicit"),
     "transformation": tuple(dict.fromkeys(a for acts in TARGET_ACTIONS.values() for a in acts)),
     "table-settings": None,
+    # read by the target engine, not the core: it declares them (Target.mapping_rules) and
+    # gets each table's matching rules as data (TablePlan.target_rules)
+    "object-mapping": ("map-record-to-record", "map-record-to-document"),
+    "post-processing": ("add-tag",),
 }
-REJECTED_TYPES = {
-    "object-mapping": "object-mapping rules (DynamoDB targets) are not supported yet",
-    "post-processing": "post-processing rules are not supported yet",
-}
+ENGINE_RULE_TYPES = ("object-mapping", "post-processing")
+REJECTED_TYPES: dict[str, str] = {}
 REJECTED_ACTIONS = {
     "data-masking-digits-mask": "data masking rules are not supported yet",
     "data-masking-digits-randomize": "data masking rules are not supported yet",
@@ -231,8 +233,14 @@ def _table_settings(rule: Rule) -> Rule:
     return replace(rule, parallel_load=pl, lob=lob)
 
 
+def _engine_rule(rule: Rule) -> Rule:
+    _locator(rule, ("schema-name", "table-name"))
+    return rule
+
+
 CHECKS = {"selection": _selection, "transformation": _transformation,
-          "table-settings": _table_settings}
+          "table-settings": _table_settings, "object-mapping": _engine_rule,
+          "post-processing": _engine_rule}
 
 
 def _one(raw: Any, index: int) -> Rule:
