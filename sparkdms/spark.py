@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sparkdms import jvmlog
+from sparkdms import jarcache, jvmlog
 
 BASE_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
@@ -38,7 +38,7 @@ def session_conf(packages: list[str], extra: Mapping[str, str],
                  engine_conf: Mapping[str, str]) -> dict[str, str]:
     conf = dict(BASE_CONF)
     conf.update(engine_conf)
-    jars = local_jars(packages)
+    jars = local_jars(packages) or jarcache.cached_jars(packages)
     if jars:
         conf["spark.jars"] = ",".join(jars)
     elif packages:
@@ -68,4 +68,6 @@ def build_session(app_name: str, master: str | None, packages: list[str],
     with jvmlog.launching():  # Spark's, Ivy's and the JVM's logs to the run's JVM log file
         spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(jvmlog.spark_level())
+    if "spark.jars.packages" in conf:  # resolved by Ivy this time: remember the jars
+        jarcache.remember(packages, spark.sparkContext.getConf().get("spark.jars", None))
     return spark
