@@ -9,14 +9,18 @@ is picked up here without a change.
 from setuptools import find_packages, setup
 
 MAPPED = {"sparkdms.connectors": "connectors", "sparkdms.jobs": "jobs"}
+# folders of data files (no Python): the JVM log config, and the example tasks, which stay
+# in conf/examples in a checkout and are installed as sparkdms/examples
+DATA = {"sparkdms.conf": ["*.properties"],
+        "sparkdms.examples": ["*.yaml", "*.md", "mappings/*.json"]}
 
 
 def packages() -> list[str]:
     out = find_packages(include=["sparkdms", "sparkdms.*"])
     for name, folder in MAPPED.items():
         out += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
-    return out
+    return out + [name for name in DATA if name not in out]
 
 
-setup(packages=packages(), package_dir=MAPPED,
-      package_data={"sparkdms": ["conf/*.properties"]})  # the JVM log config
+setup(packages=packages(), package_dir={**MAPPED, "sparkdms.examples": "conf/examples"},
+      package_data=DATA, include_package_data=False)

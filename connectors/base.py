@@ -519,6 +519,58 @@ class ChangeStream(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ApplyStep:
+    """A run of one table's changes, target-shaped by the table's plan (the full load's
+    column expressions), that a ``ChangeApplier`` applies in order: ``upsert`` rows (every
+    target column in ``plan.columns`` order), ``delete`` rows (``plan.primary_key`` values in
+    that order), or ``truncate`` (no rows). ``ops``: the source operation of each row
+    (insert, update, delete), which the apply-error policies and the statistics use."""
+
+    plan: TablePlan
+    action: str  # upsert | delete | truncate
+    rows: tuple[tuple[Any, ...], ...] = ()
+    ops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A task's change-processing state, kept on the target (AWS DMS's ``awsdms_status``):
+    ``position`` the source position everything up to which is applied (the recovery
+    checkpoint), ``phase`` ``FULL LOAD`` (the position was taken before the snapshot, the load
+    has not finished) or ``CHANGE PROCESSING``."""
+
+    position: str
+    phase: str
+    source_time: Any = None  # commit time (UTC) of the last change applied
+
+
+# decides about a change the target refused: returns the reject to record, None to skip it
+# silently; raises to stop the run (sparkdms/cdc/policy.py)
+RefuseHook = Callable[[ApplyStep, int, str], "Mapping[str, Any] | None"]
+
+
+class ChangeApplier(Protocol):
+    """How a target applies changes (``Target.change_applier``): idempotently (upserts,
+    deletes by key), each batch in ONE target transaction together with the task's
+    checkpoint, so a run that dies resumes from the last committed batch."""
+
+    def checkpoint(self, task: str) -> Checkpoint | None:
+        """The task's last committed checkpoint, or None (never started)."""
+        ...
+
+    def save(self, task: str, checkpoint: Checkpoint) -> None:
+        """Record ``checkpoint`` alone (before the full load, after it)."""
+        ...
+
+    def apply(self, task: str, steps: Sequence[ApplyStep], checkpoint: Checkpoint,
+              refuse: RefuseHook) -> list[Mapping[str, Any]]:
+        """Apply ``steps`` in order and record ``checkpoint``, in one transaction; a row the
+        target refuses goes to ``refuse`` (its rejects are recorded in the same transaction,
+        in ``awsdms_apply_exceptions``); returns the rejects."""
+        ...
+
+
 # -- the roles ---------------------------------------------------------------------------------
 
 class Endpointed:
@@ -718,6 +770,11 @@ class Target(Endpointed, ABC):
         """Types already on the target that differ from those the tables keep (the load
         would stop on them; ``sparkdms assess`` says so)."""
         return []
+
+    def change_applier(self, settings: Settings) -> ChangeApplier | None:
+        """How this target applies change data capture (cdc / full-load-and-cdc), or None:
+        it cannot, and such a task stops before it starts."""
+        return None
 
     def reject_store(self, settings: Settings) -> RejectStore | None:
         """Where rows this target refused are kept (AWS DMS's ``awsdms_apply_exceptions``),

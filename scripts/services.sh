@@ -329,6 +329,17 @@ FDB_PORT=27017
 CACHE="${SPARKDMS_CACHE:-$HOME/.cache/sparkdms}"
 FDB_BIN="$CACHE/ferretdb-$FDB_VERSION/ferretdb"
 
+await_ready() {  # await_ready NAME PID LOGFILE PING_FUNCTION: until it answers, or die
+    local name="$1" pid="$2" logfile="$3" ping="$4" deadline=$((SECONDS + TIMEOUT))
+    until "$ping"; do
+        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            tail -n 30 "$logfile" >&2 || true
+            die "$name did not become ready within ${TIMEOUT}s"
+        fi
+        sleep 0.3
+    done
+}
+
 fdb_ping() {  # a MongoDB "ping" through pymongo when available, else the TCP port
     if [[ -x "$ROOT/.venv/bin/python" ]]; then
         "$ROOT/.venv/bin/python" - "$FDB_PORT" <<'PY' >/dev/null 2>&1
@@ -369,14 +380,7 @@ fdb_start() {
         --state-dir="$STATE/ferretdb" --log-level=warn \
         >>"$STATE/ferretdb/ferretdb.out" 2>&1 </dev/null &
     echo $! >"$STATE/ferretdb/ferretdb.pid"
-    local pid=$! deadline=$((SECONDS + TIMEOUT))
-    until fdb_ping; do
-        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            tail -n 30 "$STATE/ferretdb/ferretdb.out" >&2 || true
-            die "FerretDB did not become ready within ${TIMEOUT}s"
-        fi
-        sleep 0.5
-    done
+    await_ready FerretDB $! "$STATE/ferretdb/ferretdb.out" fdb_ping
     log "FerretDB: mongodb://127.0.0.1:$FDB_PORT/"
 }
 
@@ -416,14 +420,7 @@ moto_start() {
     log "starting moto (S3, DynamoDB, Kinesis) on 127.0.0.1:$MOTO_PORT"
     nohup setsid "$bin" -H 127.0.0.1 -p "$MOTO_PORT" >>"$STATE/moto/moto.out" 2>&1 </dev/null &
     echo $! >"$STATE/moto/moto.pid"
-    local pid=$! deadline=$((SECONDS + TIMEOUT))
-    until moto_ping; do
-        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            tail -n 30 "$STATE/moto/moto.out" >&2 || true
-            die "moto did not become ready within ${TIMEOUT}s"
-        fi
-        sleep 0.3
-    done
+    await_ready moto $! "$STATE/moto/moto.out" moto_ping
     log "moto: http://127.0.0.1:$MOTO_PORT (endpoint_url)"
 }
 

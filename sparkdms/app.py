@@ -27,9 +27,9 @@ class Prepared:
     plan: Plan
 
 
-def prepare(task_path: str | Path, with_partitions: bool = True,
+def prepare(task_path: str | Path | Task, with_partitions: bool = True,
             check_target: bool = True) -> Prepared:
-    task = load_task(task_path)
+    task = task_path if isinstance(task_path, Task) else load_task(task_path)  # run_task: a Task
     source = connector_for(task.source)
     target = connector_for(task.target)
     if not source.can_source:

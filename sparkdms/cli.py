@@ -10,24 +10,32 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from sparkdms import commands
+from sparkdms.cliargs import DESCRIPTIONS, LOG_LEVELS, add_command, version_text
 from sparkdms.errors import SparkDmsError
 from sparkdms.task.secrets import redact_known
 
 # 0 ok, 1 a table failed (load, validation) or the task failed, 2 refused before it started;
 # a run's verdict and exit code are computed once, in sparkdms.report.verdict
 EXIT_OK, EXIT_TABLE_FAILED, EXIT_CONFIG = 0, 1, 2
-LOG_LEVELS = ("ERROR", "WARN", "INFO", "DEBUG")
+__all__ = ["LOG_LEVELS", "main", "parser"]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sparkdms.app import conf_pairs, prepare, start_spark
+    from sparkdms.app import conf_pairs, prepare
     from sparkdms.jvmlog import announce
     from sparkdms.load.execute import execute
+    from sparkdms.reload import narrow_args
     from sparkdms.report import print_summary
     from sparkdms.report.verdict import verdict
     from sparkdms.validate.command import after_load, cmd_validate, load_hook
 
+    print("Reading the task, connecting to both endpoints, discovering tables ...", flush=True)
     prep = prepare(args.task)
+    prep.plan = narrow_args(prep.plan, args)  # --tables / --retry-failed: only those
+    if getattr(args, "retry_failed", None) and not prep.plan.tables:
+        print(f"Nothing to retry: {args.retry_failed} shows every table loaded")
+        return EXIT_OK
     if prep.task.settings["ValidationSettings.ValidationOnly"]:  # AWS DMS: no load, compare
         return cmd_validate(args, prep)
     print(f"Task {prep.task.name}: {len(prep.plan.tables)} tables from "
@@ -35,22 +43,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in prep.plan.warnings:
         print(f"  warning: {warning}")
     prep.target.preflight(prep.plan.tables, prep.task.settings)  # privileges, before Spark
-    spark = start_spark(prep, args.master, conf_pairs(args.conf))
+    cdc = None
+    if prep.task.migration_type != "full-load":  # change data capture: sparkdms/cdc
+        from sparkdms.cdc.run import prepare as prepare_cdc
+
+        cdc = prepare_cdc(prep)
+    from sparkdms.progress import run_info, start_spark_said  # lines before/after, UI URL
+
+    no_ui = {"spark.ui.enabled": "false"} if getattr(args, "no_ui", False) else {}
+    spark, spark_seconds = start_spark_said(prep, args.master, {**conf_pairs(args.conf), **no_ui},
+                                            sys.stdout)
     validator = load_hook(prep, spark, args)  # EnableValidation: each table after its load
     from sparkdms.load.rejects import reject_file_for, summary_line
 
     rejects = reject_file_for(args.report)  # rows the target refused, beside the report
-    report = execute(prep.task, prep.plan, prep.source, prep.target, spark,
-                     after_table=validator.after_table if validator else None,
-                     resume=getattr(args, "resume", False),
-                     rejects_file=str(rejects) if rejects else None)
+    def load() -> Any:
+        return execute(prep.task, prep.plan, prep.source, prep.target, spark,
+                       after_table=validator.after_table if validator else None,
+                       resume=getattr(args, "resume", False),
+                       rejects_file=str(rejects) if rejects else None)
+
+    if cdc is None:
+        report = load()
+    else:  # the stream starts before the snapshot; changes after the load
+        from sparkdms.cdc.run import run as run_cdc
+
+        report = run_cdc(cdc, spark, load, getattr(args, "follow", False), sys.stdout)
     after_load(validator, report)
+    report.run.update(run_info(spark, spark_seconds))  # versions, application id
     if line := summary_line(report):
         print(line)
-    if args.report:
-        report.write_json(args.report)
-        print(f"Report written to {args.report}")
-    if logs := announce():
+    from sparkdms.report.html import html_path, write_html
+
+    log_file = getattr(args, "log_file", None)
+    if report_path := args.report or (log_file and str(log_file.with_suffix(".json"))):
+        report.write_json(report_path)  # beside the log when --report is not given
+        print(f"Report written to {report_path} and {write_html(report, html_path(report_path))}")
+    if logs := announce(always=True):
         print(logs)
     print_summary(report, sys.stdout)  # its last line is the verdict
     return verdict(report).exit_code
@@ -58,17 +87,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from sparkdms.app import prepare
+    from sparkdms.plan.jsonout import plan_json
     from sparkdms.plan.text import render_plan
+    from sparkdms.reload import narrow_args
 
     prep = prepare(args.task, check_target=False)
-    print(render_plan(prep.plan, prep.target))
+    plan = narrow_args(prep.plan, args)
+    print(plan_json(plan, prep.target) if args.format == "json" else render_plan(plan, prep.target))
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sparkdms.app import prepare
+    from sparkdms.reload import narrow_args
     from sparkdms.validate.command import cmd_validate as validate
 
-    return validate(args)
+    prep = prepare(args.task)
+    prep.plan = narrow_args(prep.plan, args)  # --tables
+    return validate(args, prep)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -89,8 +125,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_assess(args: argparse.Namespace) -> int:
     from sparkdms.assess import assess, print_summary, write
+    from sparkdms.jvmlog import announce
 
     result = assess(args.task)
+    if logs := announce(always=True):
+        print(logs)
     print(print_summary(result))
     if args.out:
         json_path, html_path = write(result, args.out)
@@ -108,7 +147,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
                 cmd_convert),
     "assess": ("premigration assessment: types, lossy conversions, keys, names, sampled data, "
                "views/triggers/routines; --out FILE.json (+ .html beside it)", cmd_assess),
+    **{name: (DESCRIPTIONS[name], fn) for name, fn in (
+        ("test-connection", commands.cmd_test_connection), ("tables", commands.cmd_tables),
+        ("init", commands.cmd_init), ("examples", commands.cmd_examples))},
 }
+NO_LOG_FILE = ("init", "examples")  # no endpoint, no Spark: nothing worth a log file
 
 
 def cmd_submit(argv: list[str]) -> int:
@@ -124,24 +167,20 @@ SUBMIT_HELP = ("run a task under spark-submit: TASK [--job full_load|validate] [
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sparkdms", description="Database migrations on Apache "
-                                "Spark, with AWS DMS task and table-mapping vocabulary.")
-    sub = p.add_subparsers(dest="command", required=True)
+                                "Spark, with AWS DMS task and table-mapping vocabulary.",
+                                epilog="example:\n  sparkdms init postgresql://app@127.0.0.1/shop "
+                                "sqlite:///shop-copy.db -o shop.yaml && sparkdms run shop.yaml\n"
+                                "`sparkdms COMMAND --help` shows each command's options.",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=version_text())
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("task", help="task file (YAML)")
-        cmd.add_argument("--master", help="Spark master, e.g. local[*] or spark://host:7077")
-        cmd.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
-                         help="extra Spark configuration (repeatable)")
-        cmd.add_argument("--report", help="write the JSON report to this file")
-        cmd.add_argument("--out", help="output file (convert, assess)")
-        cmd.add_argument("--log", help="log file with the full traces (default: beside "
-                                       "--report, else in the temp folder)")
-        cmd.add_argument("-v", "--verbose", action="store_true",
-                         help="show INFO logs (sparkdms, Spark) on the console")
-        cmd.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
-                         help="log level of Spark and sparkdms, also shown on the console "
-                              "(default: WARN, to the log files only)")
+        cmd = add_command(sub, name, help_text)  # its own options (sparkdms/cliargs.py)
         if name == "run":
+            cmd.add_argument("--follow", action="store_true",
+                             help="cdc / full-load-and-cdc: keep applying changes until "
+                                  "SIGINT/SIGTERM (stops at a checkpoint), printing "
+                                  "changes/s and lag")
             cmd.add_argument("--resume", action="store_true",
                              help="continue the task's last failed or killed load: tables it "
                                   "committed are skipped, a table's committed partitions are "
@@ -171,7 +210,8 @@ def with_log(args: argparse.Namespace) -> int:
     from sparkdms.jvmlog import configure
     from sparkdms.logfile import close_log, console_level, log_path, open_log
 
-    path = log_path(args.log, args.report, args.command)
+    path = log_path(args.log, getattr(args, "report", None), args.command)
+    args.log_file = path  # run writes its report beside it when --report is not given
     handler = open_log(path, console_level(args))
     jvm = configure(path, args.verbose, args.log_level)
     try:
@@ -179,16 +219,30 @@ def with_log(args: argparse.Namespace) -> int:
     except SparkDmsError:  # explained in one line by main(); the trace only in the log
         logging.getLogger("sparkdms.cli").info("%s refused", args.command, exc_info=True)
         raise
-    except Exception:
+    except Exception as error:  # the trace in the log, one line on the console (main)
         logging.getLogger("sparkdms.cli").exception("%s failed", args.command)
-        print(f"sparkdms: full trace in {path} (Spark's log: {jvm.path})", file=sys.stderr)
-        raise
+        raise Unexplained(f"{type(error).__name__}: {first_line(error)} (full trace in "
+                          f"{path}; Spark's log: {jvm.path})") from error
     finally:
         close_log(handler)
-    if code != EXIT_OK:
+    if code != EXIT_OK and args.command not in LOGS_ON_STDOUT:
         print(f"sparkdms: log with the full traces: {path} (Spark's log: {jvm.path})",
               file=sys.stderr)
     return code
+
+
+class Unexplained(Exception):
+    """An error sparkdms does not explain (a bug, an unexpected driver error): one line on
+    the console, exit code 1; the trace is in the log file."""
+
+
+# they print the "Logs:" line themselves, or their errors are explained already
+LOGS_ON_STDOUT = ("run", "validate", "assess", "test-connection")
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:500] if text else repr(error)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["submit"]:  # spark-submit's options follow: argparse must not read them
             return cmd_submit(argv[1:])
         args = parser().parse_args(argv)
+        if args.command in NO_LOG_FILE:
+            return COMMANDS[args.command][1](args)
         return with_log(args)
     except SparkDmsError as error:
         print(f"sparkdms: error: {error}", file=sys.stderr)
@@ -206,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sparkdms: interrupted", file=sys.stderr)
         return 130
+    except Unexplained as error:
+        print(f"sparkdms: error: {error}", file=sys.stderr)
+        return EXIT_TABLE_FAILED
     except Exception:  # a bug or an unexplained driver error: the trace, without secrets
         print(traceback.format_exc(), file=sys.stderr, end="")
         return EXIT_TABLE_FAILED

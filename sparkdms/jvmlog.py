@@ -84,8 +84,10 @@ def launching() -> Iterator[None]:
         os.close(saved)
 
 
-def announce() -> str | None:
-    """The line naming the JVM log, when this command started a driver JVM."""
-    if CURRENT is None or not CURRENT.started:
+def announce(always: bool = False) -> str | None:
+    """The line naming the log files: sparkdms's, and the JVM's when this command started a
+    driver JVM (``always``: sparkdms's alone when it did not)."""
+    if CURRENT is None or not (CURRENT.started or always):
         return None
-    return f"Logs: {CURRENT.path.with_suffix('').with_suffix('.log')} (sparkdms), {CURRENT.path} (Spark)"
+    own = CURRENT.path.with_suffix("").with_suffix(".log")
+    return f"Logs: {own} (sparkdms), {CURRENT.path} (Spark)" if CURRENT.started else f"Logs: {own}"

@@ -17,7 +17,9 @@ BASE_CONF: dict[str, str] = {
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
-    "spark.ui.enabled": "false",
+    # the Spark UI is on (its URL is printed); local masters bind it to loopback (build_session);
+    # `sparkdms run --no-ui` or spark.ui.enabled=false in the task's spark.conf turn it off
+    "spark.ui.enabled": "true",
     "spark.speculation": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.adaptive.enabled": "true",
@@ -63,6 +65,7 @@ def build_session(app_name: str, master: str | None, packages: list[str],
     if (master or "").startswith("local") and not os.environ.get("SPARK_LOCAL_IP"):
         # a laptop run opens no port beyond loopback
         conf = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1", **conf}
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the Spark UI's bind address (the JVM's env)
     for key, value in jvmlog.driver_conf(conf).items():
         builder = builder.config(key, value)
     with jvmlog.launching():  # Spark's, Ivy's and the JVM's logs to the run's JVM log file

@@ -4,7 +4,7 @@ from sparkdms.connectors.base import EngineSpec
 
 ENGINE = EngineSpec(
     name="dynamodb",
-    connector=None,  # set to "sparkdms.connectors.dynamodb.connector:DynamoDbConnector"
+    connector="sparkdms.connectors.dynamodb.connector:DynamoDbConnector",
     dialect="sparkdms.connectors.dynamodb.types:DYNAMODB",
     summary="target; object-mapping rules",
 )

@@ -4,7 +4,7 @@ from sparkdms.connectors.base import EngineSpec
 
 ENGINE = EngineSpec(
     name="kinesis",
-    connector=None,  # set to "sparkdms.connectors.kinesis.connector:KinesisConnector"
+    connector="sparkdms.connectors.kinesis.connector:KinesisConnector",
     dialect="sparkdms.connectors.kinesis.types:KINESIS",
     summary="target; AWS DMS record format",
 )

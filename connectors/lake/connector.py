@@ -135,6 +135,13 @@ class DeltaConnector(LakeConnector):
                result: WriteResult | None = None) -> None:
         return None  # the write was the commit
 
+    def change_applier(self, settings: Settings) -> Any:
+        """A MERGE per table and batch, the checkpoint in a Delta ``awsdms_status``
+        (connectors/lake/changes.py)."""
+        from sparkdms.connectors.lake.changes import DeltaApplier
+
+        return DeltaApplier(self, settings)
+
 
 class ParquetConnector(LakeConnector):
     engine = "parquet"

@@ -53,6 +53,8 @@ class MySQLAssessment(SqlAssessment):
     ROUTINES = ROUTINES_SQL
     TABLE_FINDINGS = TABLE_FINDINGS
     CDC = (
+        ("SELECT @@log_bin", lambda v: str(v).upper() in ("1", "ON"),
+         "the binary log must be on (log_bin) for change data capture"),
         ("SELECT @@binlog_format", lambda v: str(v).upper() == "ROW",
          "binlog_format must be ROW for change data capture"),
         ("SELECT @@binlog_row_image", lambda v: str(v).upper() == "FULL",
@@ -66,6 +68,21 @@ class MySQLAssessment(SqlAssessment):
     # functions sqlglot writes out unchanged although MySQL has no such function
     missing_functions = frozenset({"GenerateSeries", "Explode", "Unnest", "ArrayAgg",
                                    "ToTsvector"})
+
+    def cdc_checks(self) -> list[Item]:
+        """The binlog settings above, and binlog_row_metadata=FULL (MariaDB 10.5, MySQL
+        8.0.14): without it row images carry no column names and the reader takes today's
+        from information_schema, wrong for changes logged before an ALTER TABLE."""
+        out = super().cdc_checks()
+        try:
+            meta = str(self.connector.query("SELECT @@binlog_row_metadata")[0][0]).upper()
+        except Exception:
+            meta = "unavailable"
+        if meta != "FULL":
+            out.append(Item("check", "warning", "simple",
+                            f"binlog_row_metadata should be FULL for change data capture (now "
+                            f"{meta}): row changes then name their columns"))
+        return out
 
     def nul_sql(self, column: str) -> str | None:
         return f"LOCATE(CHAR(0), {self.q(column)}) > 0"

@@ -30,7 +30,13 @@ from sparkdms.task import Endpoint
 from sparkdms.types import LType, is_carried_as_text, parse_native
 
 if TYPE_CHECKING:
-    from sparkdms.connectors.base import AssessmentHooks, ExpectationsSql, FailureStore, SqlValidation
+    from sparkdms.connectors.base import (
+        AssessmentHooks,
+        ChangeStream,
+        ExpectationsSql,
+        FailureStore,
+        SqlValidation,
+    )
 
     from sparkdms.task.settings import Settings
 
@@ -173,6 +179,13 @@ class MySQLConnector(SqlConnector):
         from sparkdms.connectors.mysql.validation import expectations_sql
 
         return expectations_sql(self)
+
+    # -- change data capture (see connectors/mysql/changes.py) --------------------------------
+    def change_stream(self, task: str, plans: Sequence[TablePlan],
+                      settings: Settings) -> ChangeStream | None:
+        from sparkdms.connectors.mysql.changes import BinlogChangeStream
+
+        return BinlogChangeStream(self, task, plans)
 
     # -- types (see connectors/mysql/types.py) -----------------------------------------------
     # dates and timestamps reach Spark as ISO text (see SqlReader.temporal_text): Connector/J's

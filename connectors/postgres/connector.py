@@ -171,6 +171,13 @@ class PostgresConnector(SqlConnector):
 
         return expectations_sql(self)
 
+    # -- change data capture (see connectors/postgres/changes.py) ----------------------------
+    def change_stream(self, task: str, plans: Sequence[TablePlan],
+                      settings: Settings) -> Any:
+        from sparkdms.connectors.postgres.changes import PgChangeStream
+
+        return PgChangeStream(self, task, plans, settings)
+
     # -- types (see connectors/postgres/types.py) --------------------------------------------
     def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
              pushed: Sequence[Filter], end_marker: bool = False) -> ReadResult:

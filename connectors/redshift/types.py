@@ -6,6 +6,13 @@ Differences from PostgreSQL: no ``bytea`` (``varbyte``, up to 1,024,000 bytes), 
 arrays/json/uuid/interval/inet columns (``super`` holds JSON and arrays; the others are
 text), ``varchar`` stops at 65,535 bytes and ``text`` means ``varchar(256)`` (so text is
 written as ``varchar(65535)``), decimals stop at 38 digits, no CHECK constraints.
+
+Lengths: Redshift counts ``varchar(n)`` in bytes of UTF-8 and ``char(n)`` holds single-byte
+characters only, while the other engines count characters. So a source ``varchar(n)`` or
+``char(n)`` becomes ``varchar(4n)`` (four bytes per character at most, capped at 65,535), and
+an enum or set ``varchar`` of its members' exact UTF-8 length. Text longer than 65,535 bytes
+cannot be stored (the load stops on it naming the table; a column override to ``super`` holds
+up to 16 MB of JSON).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from sparkdms.connectors.base import Dialect, IdentRules
 from sparkdms.connectors.postgres.types import LOGICAL_PG, NATIVE_PG, PG_RESERVED
 from sparkdms.connectors.postgres.types import fallback as pg_fallback
 
-from sparkdms.plan.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, set_length, sized
+from sparkdms.plan.typemap.rules import LogicalRule, NativeRule, fixed, frac, same, sized
 from sparkdms.types import LType
 
 MAX_VARCHAR = 65535
@@ -27,9 +34,21 @@ def _decimal(t: LType) -> str:
     return f"numeric({min(max(t.precision, scale), 38)},{scale})"
 
 
+UTF8_MAX = 4  # bytes per character at most
+
+
 def _varchar(t: LType) -> str:
-    return f"character varying({min(t.length, MAX_VARCHAR)})" if t.length else \
+    """Character lengths as bytes (see above)."""
+    return f"character varying({min(t.length * UTF8_MAX, MAX_VARCHAR)})" if t.length else \
         f"character varying({MAX_VARCHAR})"
+
+
+def _members(t: LType, joined: bool) -> str:
+    sizes = [len(v.encode()) for v in t.values]
+    size = (sum(sizes) + max(len(sizes) - 1, 0)) if joined else max(sizes, default=0)
+    if not size:
+        return _varchar(t) if t.length else "character varying(255)"
+    return f"character varying({min(max(size, 1), MAX_VARCHAR)})"
 
 
 def _varbyte(t: LType) -> str:
@@ -46,8 +65,7 @@ NATIVE_REDSHIFT: dict[str, NativeRule] = {
 LOGICAL_REDSHIFT: dict[str, LogicalRule] = {
     **LOGICAL_PG,
     "uint64": same("numeric(20,0)"), "decimal": _decimal,
-    "char": lambda t: f"character({min(t.length or 1, 4096)})" if (t.length or 1) <= 4096
-    else _varchar(t),
+    "char": lambda t: _varchar(t.with_(length=t.length or 1)),
     "varchar": _varchar, "text": same(f"character varying({MAX_VARCHAR})"),
     "citext": same(f"character varying({MAX_VARCHAR})"),
     "binary": _varbyte, "varbinary": _varbyte, "blob": _varbyte, "geometry": _varbyte,
@@ -55,8 +73,8 @@ LOGICAL_REDSHIFT: dict[str, LogicalRule] = {
     "interval": same("character varying(64)"), "json": same("super"), "document": same("super"),
     "array": same("super"), "uuid": same("character(36)"), "xml": same(f"character varying({MAX_VARCHAR})"),
     "inet": same("character varying(43)"),
-    "enum": lambda t: f"character varying({t.length or 255})",
-    "set": lambda t: f"character varying({min(set_length(t), MAX_VARCHAR)})",
+    "enum": lambda t: _members(t, joined=False),
+    "set": lambda t: _members(t, joined=True),
     "bit": lambda t: f"character varying({t.length or 1})",
     "varbit": lambda t: f"character varying({t.length or MAX_VARCHAR})",
 }

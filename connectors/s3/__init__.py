@@ -5,7 +5,7 @@ from sparkdms.connectors.base import EngineSpec
 
 ENGINE = EngineSpec(
     name="s3",
-    connector=None,  # set to "sparkdms.connectors.s3.connector:S3Connector" when it exists
+    connector="sparkdms.connectors.s3.connector:S3Connector",
     dialect="sparkdms.connectors.s3.types:S3",
     summary="source (Parquet, CSV with an external table definition) and target",
 )

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from sparkdms.connectors.base import ChangeApplier
+
     from sparkdms.plan import TablePlan
     from sparkdms.task.settings import Settings
 
@@ -57,3 +59,12 @@ class SqlConnector(SqlDiscovery, SqlReader, SqlStaging):
                        key=lambda st: STAGES.index(st.stage))
         return [PlannedObject(st.stage, st.table, st.name, tuple(st.sql), st.note)
                 for st in stmts]
+
+    def change_applier(self, settings: Settings) -> ChangeApplier | None:
+        """Upserts and deletes by key in one transaction per batch, with the checkpoint in
+        ``awsdms_status`` (connectors/sql/apply.py); None for a family it has no upsert for."""
+        from sparkdms.connectors.sql.apply import UPSERTS, SqlApplier
+
+        if (self.dialect.family or self.engine) not in UPSERTS:
+            return None
+        return SqlApplier(self, settings)

@@ -133,6 +133,9 @@ class Table:
     native_indexes: tuple[NativeIndex, ...] = ()
     # the user types its columns use, those they are built on first
     user_types: tuple[UserType, ...] = ()
+    # what discovery learned that the plan shows as table warnings (a MongoDB field whose
+    # type varies between sampled documents and is widened, ...)
+    notes: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +18,7 @@ from sparkdms.load.read import read_table
 from sparkdms.load.resume import Runs, post_load_tables
 from sparkdms.load.transform import to_target
 from sparkdms.plan import Plan, TablePlan
-from sparkdms.report import TABLE_ERROR, TABLE_LOADING, Report, TableStats
+from sparkdms.report import TABLE_ERROR, Report, TableStats
 from sparkdms.task import Task
 
 TableHook = Callable[[Any, TablePlan, TableStats], None]
@@ -57,7 +56,9 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
     print(f"  loading {tp.source_label} -> {tp.target_label} "
           f"({tp.partitioning.count} partitions, {tp.partitioning.method})", file=ctx.out,
           flush=True)
-    ctx.spark.sparkContext.setJobGroup(tp.source_label, f"sparkdms load {tp.source_label}")
+    from sparkdms.progress import job_group
+
+    job_group(ctx.spark, tp.source_label)  # the progress reads the table's jobs by it
     assert ctx.runs is not None
     try:
         run = ctx.runs.begin(tp, stats, ctx.out)
@@ -115,16 +116,6 @@ def write_table(ctx: Context, tp: TablePlan, stats: TableStats, load_id: str,
     return result
 
 
-def heartbeat(report: Report, done: threading.Event, out: TextIO, every: float = 15.0) -> None:
-    start = time.monotonic()
-    while not done.wait(every):
-        loading = [f"{t.SchemaName}.{t.TableName}" for t in report.tables
-                   if t.TableState == TABLE_LOADING]
-        finished = sum(t.FullLoadEndTime is not None for t in report.tables)
-        print(f"  [{time.monotonic() - start:5.0f}s] {finished}/{len(report.tables)} tables done; "
-              f"loading: {', '.join(loading) or '-'}", file=out, flush=True)
-
-
 def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
             out: TextIO | None = None, after_table: TableHook | None = None,
             resume: bool = False, rejects_file: str | None = None) -> Report:
@@ -141,12 +132,16 @@ def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
     ctx.rejects = RejectFile(rejects_file)
     before = target.pre_load(plan.tables, task.settings)
     report.notes.extend(before.notes)
-    done = threading.Event()
-    threading.Thread(target=heartbeat, args=(report, done, out), daemon=True).start()
+    from sparkdms.progress import Progress  # rows done, rows/s, ETA: bars or plain lines
+
+    progress = Progress(report, spark, out, [tp.source.row_estimate for tp in plan.tables])
+    ctx.out = progress.out  # on a terminal, the run's lines print above the bars
+    progress.start()
 
     def one(tp: TablePlan, stats: TableStats) -> None:
         load_table(ctx, tp, stats)
         if after_table is not None and stats.TableState != TABLE_ERROR:
+            progress.validating(stats)
             after_table(ctx, tp, stats)
 
     workers = max(1, min(task.settings["FullLoadSettings.MaxFullLoadSubTasks"], len(plan.tables)))
@@ -156,7 +151,7 @@ def execute(task: Task, plan: Plan, source: Source, target: Target, spark: Any,
                            zip(plan.tables, report.tables, strict=True)]:
                 future.result()
     finally:
-        done.set()
+        progress.stop()
     loaded = [tp for tp, st in zip(plan.tables, report.tables, strict=True)
               if st.TableState != TABLE_ERROR]
     objects = post_load_tables(ctx.runs, loaded)

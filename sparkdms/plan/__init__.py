@@ -46,6 +46,9 @@ class ColumnPlan:
     expression: str | None = None  # Spark SQL expression (added / converted columns)
     default: str | None = None
     rule_ids: tuple[str, ...] = ()
+    # the expression as change data capture evaluates it, where it differs (change headers
+    # such as $AR_H_OPERATION read the change's columns: sparkdms/cdc/frame.py)
+    cdc_expression: str | None = None
 
     @property
     def source_name(self) -> str | None:

@@ -25,6 +25,7 @@ from sparkdms.plan.mapping.wildcard import matches
 from sparkdms.plan.typemap.fidelity import annotate, is_lob
 from sparkdms.plan.typemap.resolve import Override, parse_overrides, read_as_text, resolve_column
 from sparkdms.task import Task
+from sparkdms.task.aws_settings import ignored_summary
 
 
 def rules_for(task: Task) -> list[Rule]:
@@ -92,6 +93,7 @@ def plan_table(task: Task, table: Table, rules: list[Rule], source: Source, targ
         rule_ids=tuple(r.rule_id for r in selected),
         load_order=max((r.load_order for r in selected), default=0),
         peer=target.dialect.family,
+        warnings=table.notes,
     )
     ci = identifiers.rules_for(target.engine).ci_columns
     plan = apply_columns(plan, rules, source, target, usage, ci)
@@ -115,14 +117,16 @@ def _settings(task: Task, plan: TablePlan, rules: list[Rule], source: Source,
         settings.setdefault("lob-settings", {"mode": "limited", "from": limit.origin})
         limit = replace(limit, columns=tuple(c for c in limit.columns if c in plan.source_names))
     return replace(plan, settings=settings, lob_limit=limit if limit and limit.columns else None,
-                   rule_ids=tuple(dict.fromkeys(ids)), target_rules=_engine_rules(rules, plan))
+                   rule_ids=tuple(dict.fromkeys(ids)), target_rules=_engine_rules(rules, plan, usage))
 
 
-def _engine_rules(rules: Sequence[Rule], plan: TablePlan) -> tuple[Any, ...]:
+def _engine_rules(rules: Sequence[Rule], plan: TablePlan, usage: Usage) -> tuple[Any, ...]:
     """The object-mapping / post-processing rules naming this table (wildcards allowed)."""
-    return tuple(r.raw for r in rules if r.rule_type in ENGINE_RULE_TYPES
-                 and matches(r.locator["schema-name"], plan.source.schema)
-                 and matches(r.locator["table-name"], plan.source.name))
+    found = [r for r in rules if r.rule_type in ENGINE_RULE_TYPES
+             and matches(r.locator["schema-name"], plan.source.schema)
+             and matches(r.locator["table-name"], plan.source.name)]
+    usage.hit(found)  # matched: no "matches nothing" warning
+    return tuple(r.raw for r in found)
 
 
 def check_engine_rules(rules: Sequence[Rule], target: Target) -> None:
@@ -200,8 +204,8 @@ def build_plan(task: Task, catalog: Catalog, source: Source, target: Target,
     tables = [partition(task, tp, rules, source, with_partitions, usage) for tp in tables]
     tables = [replace(tp, rule_ids=tuple(sorted(tp.rule_ids, key=_id_order))) for tp in tables]
     tables.sort(key=lambda tp: -tp.load_order)  # AWS load-order: higher loads first
-    warnings = [f"setting {n} has no effect in sparkdms and is ignored"
-                for n in task.settings.ignored]
+    summary = ignored_summary(task.settings.ignored)  # one line, however many
+    warnings = [summary] if summary else []
     warnings += usage.warnings + rule_warnings(rules, usage)
     plan = Plan(task.name, source.engine, target.engine, tuple(tables), tuple(warnings))
     plan = identifiers.check(plan, target.engine, task.settings["Sparkdms.IdentifierCase"])

@@ -72,6 +72,8 @@ class Report:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # sparkdms and Spark versions, application id, seconds spent starting Spark (progress.run_info)
+    run: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -85,7 +87,8 @@ class Report:
         return {"task": self.task, "status": self.status, "source": self.source_engine,
                 "target": self.target_engine, "started": self.started, "ended": self.ended,
                 "error": self.error, "warnings": self.warnings, "notes": self.notes,
-                "tables": [t.as_dict() for t in self.tables], "verdict": self.verdict_dict()}
+                "tables": [t.as_dict() for t in self.tables], "verdict": self.verdict_dict(),
+                "run": self.run}
 
     def verdict_dict(self) -> dict[str, Any]:
         from sparkdms.report.verdict import verdict

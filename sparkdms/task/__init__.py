@@ -11,10 +11,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sparkdms.errors import TaskConfigError
 from sparkdms.registry import canonical_engine, engine_names
+from sparkdms.task.aws_settings import load_settings
 from sparkdms.task.secrets import (
     Secret,
     hide_options,
@@ -25,9 +24,13 @@ from sparkdms.task.secrets import (
 )
 from sparkdms.task.settings import Settings
 
-MIGRATION_TYPES = {"full-load": True, "cdc": False, "full-load-and-cdc": False}
+MIGRATION_TYPES = {"full-load": True, "cdc": True, "full-load-and-cdc": True}
+# AWS DMS's task parameters for change data capture (create-replication-task): where changes
+# start (a source position, or a commit time) and where a run stops (a position, or
+# ``server_time:``/``commit_time:`` and an ISO time); see sparkdms/cdc
+CDC_KEYS = ("CdcStartPosition", "CdcStartTime", "CdcStopPosition")
 TOP_KEYS = ("name", "migration_type", "source", "target", "table_mappings", "settings", "spark",
-            "description", "type_overrides")
+            "description", "type_overrides", *CDC_KEYS)
 ENDPOINT_KEYS = ("engine", "url", "host", "port", "database", "user", "password", "path",
                  "options", "schema")
 
@@ -68,6 +71,9 @@ class Endpoint:
     def describe(self) -> str:
         where = (mask_url(self.path) if self.path else None) or \
             (mask_url(self.url) if self.url else None) or \
+            (mask_url(str(self.options["endpoint_url"])) if self.options.get("endpoint_url")
+             else None) or \
+            (f"AWS {self.options['region']}" if self.options.get("region") else None) or \
             f"{self.host}:{self.port}/{self.database}"
         return f"{self.engine} at {where}"
 
@@ -83,6 +89,7 @@ class Task:
     spark: Mapping[str, Any] = field(default_factory=dict)
     type_overrides: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = Path(".")
+    cdc: Mapping[str, str] = field(default_factory=dict)  # CDC_KEYS given in the task file
 
     @property
     def secrets(self) -> list[Secret]:
@@ -194,14 +201,50 @@ def parse_task(doc: Any, base_dir: Path = Path(".")) -> Task:
         source=source,
         target=target,
         table_mappings=load_table_mappings(doc["table_mappings"], base_dir),
-        settings=Settings.parse(doc.get("settings"), (source.engine, target.engine)),
+        settings=Settings.parse(load_settings(doc.get("settings"), base_dir),
+                                (source.engine, target.engine)),
         spark=dict(spark),
         type_overrides=dict(overrides),
         base_dir=base_dir,
+        cdc=_cdc_keys(doc, mtype),
     )
 
 
+def _cdc_keys(doc: Mapping[str, Any], mtype: str) -> dict[str, str]:
+    """CdcStartPosition / CdcStartTime / CdcStopPosition as text; the start keys only for a
+    ``cdc`` task (full-load-and-cdc starts where its snapshot is taken), one of them at most."""
+    given = {k: str(doc[k]) for k in CDC_KEYS if doc.get(k) is not None}
+    if given and mtype == "full-load":
+        raise TaskConfigError(next(iter(given)), "only for migration_type cdc or "
+                              "full-load-and-cdc")
+    starts = [k for k in ("CdcStartPosition", "CdcStartTime") if k in given]
+    if starts and mtype != "cdc":
+        raise TaskConfigError(starts[0], "only for migration_type cdc (full-load-and-cdc "
+                              "starts where its snapshot is taken)")
+    if len(starts) > 1:
+        raise TaskConfigError("CdcStartTime", "give CdcStartPosition or CdcStartTime, not both")
+    if "CdcStartTime" in given:
+        _iso_time(given["CdcStartTime"], "CdcStartTime")
+    stop = given.get("CdcStopPosition", "")
+    kind, sep, when = stop.partition(":")
+    if sep and kind.lower() in ("server_time", "commit_time"):
+        _iso_time(when, "CdcStopPosition")
+    return given
+
+
+def _iso_time(text: str, key: str) -> None:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TaskConfigError(key, f"expected an ISO time (2024-05-01T12:00:00), got "
+                              f"{text!r}") from None
+
+
 def load_task(path: str | Path) -> Task:
+    import yaml  # here: `sparkdms --version` and `--help` need none of the dependencies
+
     path = Path(path)
     try:
         text = path.read_text()

@@ -3,7 +3,9 @@
 ``SETTINGS`` is the table of every name sparkdms acts on: its kind, default
 and allowed values.  ``ACCEPTED_NOT_APPLICABLE`` lists AWS DMS names that a
 team may paste from an existing task but that have no meaning for a Spark
-full load; they are accepted with a warning.  Any other name is an error.
+full load; they are accepted and reported in one summary line.  Any other name is an
+error (all unknown names at once, each with the closest known name); ``null`` means "not
+set". ``settings:`` may also be a path to AWS's exported JSON (aws_settings.load_settings).
 Our own knobs live under the ``Sparkdms`` section. Engines register their own
 settings (``EngineSpec.settings``, e.g. ``Sparkdms.FetchSize`` for JDBC reads): a task
 accepts the core's names plus those of its two engines.
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkdms.errors import TaskConfigError
+from sparkdms.task.aws_settings import TOP_LEVEL, documented_names, unknown_error
 
 PREP_MODES = ("DO_NOTHING", "TRUNCATE_BEFORE_LOAD", "DROP_AND_CREATE")
 ERROR_POLICIES = ("LOG_ERROR", "IGNORE_RECORD", "SUSPEND_TABLE", "STOP_TASK")
@@ -82,34 +85,32 @@ SETTINGS: dict[str, Setting] = {
     "Sparkdms.CreateIdentity": Setting(bool, True),  # identity/auto_increment past the max
     "Sparkdms.IdentifierCase": _enum("keep", ("keep", "lower", "upper", "target")),
     "Sparkdms.AssessSampleRows": _int(100_000, 0),  # rows sampled per table; 0 = all
+    # change data capture (sparkdms/cdc): BatchApplyEnabled applies the net change per key of
+    # each batch (deletes, then upserts); else every change in commit order, one target
+    # transaction per batch of whole transactions of about MinTransactionSize changes
+    # (BatchSplitSize > 0 caps a batch); --follow polls every BatchApplyTimeoutMin seconds
+    "TargetMetadata.BatchApplyEnabled": Setting(bool, False),
+    "ChangeProcessingTuning.MinTransactionSize": _int(1000, 1),
+    "ChangeProcessingTuning.BatchSplitSize": _int(0),
+    "ChangeProcessingTuning.BatchApplyTimeoutMin": _int(1),
+    "ChangeProcessingDdlHandlingPolicy.HandleSourceTableDropped": Setting(bool, True),
+    "ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated": Setting(bool, True),
+    "ChangeProcessingDdlHandlingPolicy.HandleSourceTableAltered": Setting(bool, True),
+    # a change the target refuses (sparkdms/cdc/apply.py): LOG_ERROR records it in
+    # awsdms_apply_exceptions and goes on; SUSPEND_TABLE / STOP_TASK stop the run
+    "ErrorBehavior.ApplyErrorDeletePolicy": _enum("IGNORE_RECORD", ERROR_POLICIES),
+    "ErrorBehavior.ApplyErrorInsertPolicy": _enum("LOG_ERROR", (*ERROR_POLICIES,
+                                                                "INSERT_RECORD")),
+    "ErrorBehavior.ApplyErrorUpdatePolicy": _enum("LOG_ERROR", (*ERROR_POLICIES,
+                                                                "UPDATE_RECORD")),
+    "ErrorBehavior.ApplyErrorEscalationPolicy": _enum("LOG_ERROR", ("LOG_ERROR", "SUSPEND_TABLE",
+                                                                    "STOP_TASK")),
+    "ErrorBehavior.ApplyErrorEscalationCount": _int(0),
 }
 
-ACCEPTED_NOT_APPLICABLE: frozenset[str] = frozenset(
-    {
-        "FullLoadSettings.StopTaskCachedChangesApplied",
-        "FullLoadSettings.StopTaskCachedChangesNotApplied",
-        "FullLoadSettings.TransactionConsistencyTimeout",
-        "TargetMetadata.FullLobMode",
-        "TargetMetadata.LobChunkSize",
-        "TargetMetadata.InlineLobMaxSize",
-        "TargetMetadata.BatchApplyEnabled",
-        "TargetMetadata.TaskRecoveryTableEnabled",
-        "TargetMetadata.ParallelLoadQueuesPerThread",
-        "TargetMetadata.ParallelLoadBufferSize",
-        "TargetMetadata.ParallelApplyThreads",
-        "TargetMetadata.ParallelApplyBufferSize",
-        "TargetMetadata.ParallelApplyQueuesPerThread",
-        "Logging.EnableLogging",
-        "Logging.LogComponents",
-        "ValidationSettings.ValidationMode",
-        "ValidationSettings.RecordFailureDelayLimitInMinutes",
-        "ValidationSettings.RecordSuspendDelayInMinutes",
-        "ValidationSettings.MaxKeyColumnSize",
-        "ValidationSettings.ValidationPartialLobSize",
-        "ValidationSettings.ValidationQueryCdcDelaySeconds",
-        "ValidationSettings.TableFailureMaxCount",
-    }
-) - frozenset(SETTINGS)
+# every key the AWS DMS user guide documents (sparkdms/task/aws_settings.py) that sparkdms
+# does not act on: accepted, and reported once in one summary line
+ACCEPTED_NOT_APPLICABLE: frozenset[str] = documented_names() - frozenset(SETTINGS)
 
 
 def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -178,20 +179,18 @@ class Settings:
         known = {**SETTINGS, **_registered(engines)}
         values: dict[str, Any] = {}
         ignored: list[str] = []
+        unknown: list[str] = []
+        sections = {n.split(".", 1)[0] for n in known}
         for name, value in _flatten(doc).items():
+            if value is None and (name in known or name in sections
+                                  or name in ACCEPTED_NOT_APPLICABLE):
+                continue  # AWS exports write null for "not set": the default applies
             if name in known:
                 values[name] = _coerce(name, known[name], value)
-            elif name in ACCEPTED_NOT_APPLICABLE:
+            elif name in ACCEPTED_NOT_APPLICABLE or name.split(".", 1)[0] in TOP_LEVEL:
                 ignored.append(name)
             else:
-                raise TaskConfigError(f"settings.{name}", _unknown_hint(name, known))
+                unknown.append(name)
+        if unknown:  # all of them at once, each with the closest known name
+            raise unknown_error(unknown, [*known, *ACCEPTED_NOT_APPLICABLE])
         return cls(values, tuple(ignored))
-
-
-def _unknown_hint(name: str, known: Mapping[str, Setting]) -> str:
-    section = name.split(".", 1)[0]
-    near = sorted(n for n in known if n.startswith(section + "."))
-    if near:
-        return "unknown setting; known in this section: " + ", ".join(near)
-    sections = sorted({n.split(".", 1)[0] for n in known})
-    return "unknown setting; known sections: " + ", ".join(sections)

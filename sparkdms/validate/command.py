@@ -38,6 +38,10 @@ def cmd_validate(args: argparse.Namespace, prep: Any = None) -> int:
     if getattr(args, "report", None):
         report.write_json(args.report)
         print(f"Report written to {args.report}")
+    from sparkdms.jvmlog import announce
+
+    if logs := announce(always=True):
+        print(logs)
     print_validation_summary(report, sys.stdout)  # its last line is the verdict
     return verdict(report).exit_code
 

@@ -34,6 +34,12 @@ _LOCK = threading.Lock()  # a great-expectations context is not thread-safe
 SITE = "sparkdms"
 
 
+def spark_seen(name: str) -> str:
+    """A column name as great-expectations reports it on a Spark DataFrame: a dotted name in
+    backticks (it then also gets no value check: the checksums compare its values)."""
+    return f"`{name}`" if "." in name else name
+
+
 def expectations(plan: TablePlan, source_rows: int, key: list[str], types: dict[str, str],
                  seen: Callable[[str], str] = str) -> list[Any]:
     """The suite of one table. ``seen``: a column name as great-expectations reflects it
@@ -163,7 +169,7 @@ class Expectations:
                 asset = self.sources["spark"].add_dataframe_asset(name)
                 batch = asset.add_batch_definition_whole_dataframe("whole table")
                 params = {"dataframe": frame()}
-            seen = sql.reflected_name if sql is not None else str
+            seen = sql.reflected_name if sql is not None else spark_seen
             suite = ctx.suites.add(gx.ExpectationSuite(name=safe_name(plan.target_label),
                                                        expectations=expectations(plan, source_rows,
                                                                                  key, types, seen)))
@@ -177,6 +183,8 @@ class Expectations:
                 result = checkpoint.run(batch_parameters=params or None)
             finally:
                 ctx.suites.delete(suite.name)  # the next run of the same table name adds it again
+                if "dataframe" in params:  # great-expectations caches the frame it checks:
+                    params["dataframe"].unpersist()  # a later identical read must see live rows
             out = summary(result, self.docs_dir)
         out["ran_on"] = "target database (SQL)" if sql is not None else "Spark DataFrame of the target"
         return out

@@ -71,6 +71,7 @@ class Validator:
     # -- entry points ------------------------------------------------------------------------
     def after_table(self, ctx: Any, plan: TablePlan, stats: TableStats) -> None:
         """``execute``'s hook: validate a table right after its load."""
+        self.out = getattr(ctx, "out", None) or self.out  # on a terminal: above the progress bars
         self.validate(plan, stats)
 
     def finish_load(self, report: Report) -> None:

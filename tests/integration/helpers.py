@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +74,29 @@ BEGIN
   RETURN true;
 END $$""",
 ]
+
+
+class WriteLoad(threading.Thread):
+    """A change load on a source while a task runs: ``step(conn, n)`` for n = 1000, 1001, ...
+    on one autocommit connection from ``connect()``, until ``stop`` is set. ``done`` counts
+    the steps; the first error is kept in ``error`` for the test to raise."""
+
+    def __init__(self, connect: Callable[[], Any], pause: float) -> None:
+        super().__init__(daemon=True)
+        self.connect, self.pause = connect, pause
+        self.stop, self.done = threading.Event(), 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.connect() as conn:
+                while not self.stop.is_set():
+                    self.step(conn, 1000 + self.done)
+                    self.done += 1
+                    time.sleep(self.pause)
+        except BaseException as err:
+            self.error = err
+
+    @staticmethod
+    def step(conn: Any, n: int) -> None:
+        raise NotImplementedError

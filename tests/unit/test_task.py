@@ -23,8 +23,9 @@ def task(**changes):
 
 @pytest.mark.parametrize(("changes", "key", "words"), [
     ({"source": {**PG, "engine": "postgress"}}, "source.engine", "unknown engine 'postgress'"),
-    ({"target": {**PG, "engine": "mongodb"}}, "target.engine", "not supported yet"),
-    ({"migration_type": "cdc"}, "migration_type", "not supported yet"),
+    ({"target": {**PG, "engine": "db2"}}, "target.engine", "not supported yet"),
+    ({"CdcStartTime": "2024-01-01T00:00:00"}, "CdcStartTime", "only for migration_type cdc"),
+    ({"migration_type": "cdc", "CdcStartTime": "yesterday"}, "CdcStartTime", "ISO time"),
     ({"migration_type": "sync"}, "migration_type", "is not one of"),
     ({"settings": {"FullLoadSettings": {"TargetTablePrepMode": "DROP"}}},
      "settings.FullLoadSettings.TargetTablePrepMode", "DO_NOTHING, TRUNCATE_BEFORE_LOAD"),

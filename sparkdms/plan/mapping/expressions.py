@@ -66,6 +66,7 @@ class Scope:
     schema: str = ""
     table: str = ""
     known: bool = True  # False: a dry run when the task is read (no catalog yet)
+    cdc: bool = False  # change headers read the change's columns (CDC_HEADERS), not constants
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,19 @@ HEADERS: dict[str, Callable[[Scope], Typed]] = {
 }
 
 
+# the same headers in change data capture: columns the change frame carries (text), the
+# operation 'INSERT' | 'UPDATE' | 'DELETE' (sparkdms/cdc/frame.py fills them)
+CDC_HEADERS: dict[str, str] = {
+    "AR_H_OPERATION": "_sdms_h_operation", "AR_H_TIMESTAMP": "_sdms_h_timestamp",
+    "AR_H_COMMIT_TIMESTAMP": "_sdms_h_timestamp", "AR_H_DB_COMMIT_TIMESTAMP": "_sdms_h_timestamp",
+    "AR_H_CHANGE_SEQ": "_sdms_h_change_seq", "AR_H_STREAM_POSITION": "_sdms_h_position",
+    "AR_H_TRANSACTION_ID": "_sdms_h_txid",
+}
+
+
 def _header(r: _Renderer, name: str) -> Typed:
+    if r.scope.cdc and name in CDC_HEADERS:
+        return Typed(spark_quote(CDC_HEADERS[name]), "text")
     if name not in HEADERS:
         raise Untranslatable(f"header ${name} (supported: "
                              f"{', '.join('$' + h for h in HEADERS)})")
@@ -599,7 +612,12 @@ def _operation_indicator(r: _Renderer, args: list[Any]) -> Typed:
     if len(args) != 3:
         raise Untranslatable("operation_indicator() needs three values (deleted, updated, "
                              "inserted)")
-    return r(args[2])
+    if not r.scope.cdc:
+        return r(args[2])
+    d, u, i = (r(a) for a in args)
+    op = spark_quote(CDC_HEADERS["AR_H_OPERATION"])
+    return Typed(f"(CASE {op} WHEN 'DELETE' THEN {d.sql} WHEN 'UPDATE' THEN {u.sql} "
+                 f"ELSE {i.sql} END)", i.kind)
 
 
 def _anonymous(r: _Renderer, node: exp.Anonymous) -> Typed:

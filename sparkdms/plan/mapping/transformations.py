@@ -216,14 +216,16 @@ def _added(rule: Rule, table: Table, target: Any) -> ColumnPlan:
         native = target.native_type(ltype)
     except UnsupportedTypeError as err:
         raise rule.error(f"data-type {rule.data_type.type}: {err}") from None
-    expr = "NULL"
+    expr = cdc = "NULL"
     if rule.expression is not None:
         scope = Scope({c.name: c.ltype for c in table.columns}, table.schema, table.name)
         try:
             expr = render(rule.expression, scope)
+            cdc = render(rule.expression, replace(scope, cdc=True))
         except Untranslatable as err:
             raise rule.error(f"expression {rule.expression.text!r}: {err}") from None
-    return ColumnPlan(rule.value, None, ltype, native, True, expr, rule_ids=(rule.rule_id,))
+    return ColumnPlan(rule.value, None, ltype, native, True, expr, rule_ids=(rule.rule_id,),
+                      cdc_expression=cdc if cdc != expr else None)
 
 
 def _check_collisions(columns: Sequence[ColumnPlan], table: Table, ci: bool,
