@@ -33,6 +33,8 @@ from sparkdms.errors import UnsupportedTypeError
 from sparkdms.types import LType, NativeType, parse_native
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pyspark.sql import DataFrame, SparkSession
 
     from sparkdms.catalog import Column, Table
@@ -513,6 +515,14 @@ class ChangeStream(Protocol):
 
     def confirm(self, position: str) -> None:
         """Everything up to ``position`` is committed on the target."""
+        ...
+
+    def position_at(self, when: datetime) -> str:
+        """Optional (``CdcStartTime`` of a ``cdc`` task without a checkpoint): a position to
+        read from so that every change committed at or after ``when`` (UTC) is read; changes
+        before ``when`` may come too (the flow skips them by commit time). Raises when the
+        source no longer keeps, or never kept, its log from that time. A stream without
+        this method cannot start at a time."""
         ...
 
     def close(self) -> None:

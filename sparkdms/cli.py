@@ -68,7 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:  # the stream starts before the snapshot; changes after the load
         from sparkdms.cdc.run import run as run_cdc
 
-        report = run_cdc(cdc, spark, load, getattr(args, "follow", False), sys.stdout)
+        report = run_cdc(cdc, spark, load, getattr(args, "follow", False), sys.stdout,
+                         validator)  # EnableValidation: the changed keys after the run
     after_load(validator, report)
     report.run.update(run_info(spark, spark_seconds))  # versions, application id
     if line := summary_line(report):

@@ -23,7 +23,7 @@ Positions are ``<binlog file>:<offset>`` (``binlog.BinlogPos``), the end of a tr
   planned table raises ``SchemaChanged`` once the changes before it have been yielded.
 - ``confirm()`` only records the position: a binlog is not consumed by reading it, the
   server keeps it for ``binlog_expire_logs_seconds`` / ``expire_logs_days``.
-- ``position_at(time)`` (not in the interface yet): where to read from for ``CdcStartTime``.
+- ``position_at(time)`` (``ChangeStream.position_at``): where to read from for ``CdcStartTime``.
 
 Each read connects as a replica with a random ``server_id`` (two with the same id would
 disconnect each other); the user needs REPLICATION SLAVE and REPLICATION CLIENT (MariaDB:

@@ -247,6 +247,20 @@ class PgChangeStream:
             raise ChangeSourceError(f"cannot create replication slot {self.slot}: "
                                     f"{str(err).strip().splitlines()[0]}") from None
 
+    def position_at(self, when: Any) -> str:
+        """``CdcStartTime``: a slot keeps changes from its creation on, never earlier; the
+        task's slot, when it already exists, is read from its confirmed position (changes
+        committed before ``when`` are skipped by the flow)."""
+        confirmed = self._one("SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+                              "WHERE slot_name = %s", (self.slot,))
+        if confirmed is None:
+            raise ChangeSourceError(
+                f"CdcStartTime {when.isoformat()}: a PostgreSQL replication slot cannot start "
+                f"in the past; the slot {self.slot} does not exist yet (it keeps changes from "
+                "its creation on): drop CdcStartTime, give a CdcStartPosition, or run the "
+                "task as full-load-and-cdc")
+        return str(confirmed)
+
     def _confirmed(self) -> int:
         lsn = self._one("SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
                         "WHERE slot_name = %s", (self.slot,))

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from sparkdms.cdc.frame import apply_steps
 from sparkdms.cdc.policy import refuse_hook
+from sparkdms.cdc.revalidate import Changed, revalidate
 from sparkdms.cdc.steps import ChangeApplyError, Stepper
 from sparkdms.connectors.base import Change, ChangeApplier, ChangeStream, Checkpoint
 from sparkdms.errors import SparkDmsError
@@ -35,6 +36,7 @@ class Cdc:
     applied: Counter = field(default_factory=Counter)  # (table label, op) -> changes
     refused: list[int] = field(default_factory=lambda: [0])
     stepper: Any = None  # sparkdms.cdc.steps.Stepper
+    changed: Changed = field(default_factory=Changed)  # keys applied, for re-validation
 
 
 def prepare(prep: Any) -> Cdc:
@@ -58,11 +60,13 @@ def prepare(prep: Any) -> Cdc:
 
 
 def run(cdc: Cdc, spark: Any, load: Callable[[], Report], follow: bool,
-        out: TextIO) -> Report:
-    """Full load (when the task has one and it is not done), then changes; the report."""
+        out: TextIO, validator: Any = None) -> Report:
+    """Full load (when the task has one and it is not done), then changes; the report.
+    With ``validator`` (EnableValidation), the keys the run changed are compared after."""
     task = cdc.prep.task
     cdc.prep.target.bind(spark)  # targets that work through Spark (Delta)
     cp = cdc.applier.checkpoint(task.name)
+    at_time = _start_at_time(cdc, cp)  # before start(): a PostgreSQL slot would start now
     start = cdc.stream.start()
     if task.migration_type == "full-load-and-cdc" and (cp is None or cp.phase == FULL_LOAD):
         position = cp.position if cp else start
@@ -79,7 +83,7 @@ def run(cdc: Cdc, spark: Any, load: Callable[[], Report], follow: bool,
     else:
         report = _no_load_report(cdc, cp)
         if cp is None:
-            cp = Checkpoint(task.cdc.get("CdcStartPosition") or start, CHANGES)
+            cp = Checkpoint(task.cdc.get("CdcStartPosition") or at_time or start, CHANGES)
             cdc.applier.save(task.name, cp)
     try:
         with _signals(cdc.stop, follow):
@@ -91,7 +95,24 @@ def run(cdc: Cdc, spark: Any, load: Callable[[], Report], follow: bool,
     finally:
         cdc.stream.close()
     _statistics(cdc, report)
+    if validator is not None and not report.error:
+        revalidate(validator, cdc.prep.plan.tables, cdc.changed, report, out)
     return report
+
+
+def _start_at_time(cdc: Cdc, cp: Checkpoint | None) -> str | None:
+    """``CdcStartTime`` of a ``cdc`` task without a checkpoint: the stream's position for it
+    (``ChangeStream.position_at``); None when the task does not start at a time."""
+    task = cdc.prep.task
+    when = task.cdc.get("CdcStartTime")
+    if cp is not None or task.migration_type != "cdc" or not when or \
+            task.cdc.get("CdcStartPosition"):
+        return None
+    position_at = getattr(cdc.stream, "position_at", None)
+    if position_at is None:
+        raise SparkDmsError(f"CdcStartTime: the {cdc.prep.source.engine} source cannot start "
+                            "change processing at a time in sparkdms; give CdcStartPosition")
+    return str(position_at(_utc(datetime.fromisoformat(when))))
 
 
 def _no_load_report(cdc: Cdc, cp: Checkpoint | None) -> Report:
@@ -196,6 +217,7 @@ def apply_batch(cdc: Cdc, spark: Any, changes: Sequence[Change], cp: Checkpoint)
     applied = apply_steps(spark, steps) if steps else []
     cdc.applier.apply(task.name, applied, cp, refuse_hook(task.settings, cdc.refused))
     cdc.stream.confirm(cp.position)
+    cdc.changed.add(steps)
     for change in changes:
         label = f"{change.schema}.{change.table}"
         cdc.applied[(label, change.op)] += 1

@@ -77,10 +77,12 @@ class SqlSide(Side):
     method = "sql"
 
     def __init__(self, role: str, sql: SqlValidation, table: str, conditions: list[str],
-                 rendered: Rendered) -> None:
+                 rendered: Rendered, params: list[Any] | None = None) -> None:
+        """``params``: values of the ``{MARK}`` placeholders in ``conditions``, in order."""
         self.role, self.sql, self.d, self.table = role, sql, sql.renderer, table
         self.conditions = [f"({c})" for c in conditions]
         self.r = rendered
+        self.params = list(params or [])
 
     # -- SQL ---------------------------------------------------------------------------
     def where(self, extra: list[str] | None = None) -> str:
@@ -106,12 +108,15 @@ class SqlSide(Side):
         return f"MOD({self.r.key_hash}, {int(bucketing.modulus)})"
 
     def run(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        """``sql`` may hold one ``{MARKS}``: the placeholders of ``params``."""
+        """``sql`` may hold one ``{MARKS}``: the placeholders of ``params``, after those of
+        the side's conditions (``{MARK}``, which come first in the text)."""
+        call = list(params or [])
+        params = [*self.params, *call] if self.params and "{MARK}" in sql else call
         if params:
             marks = self.sql.placeholder
             if "%" in marks:  # the driver formats with %: literal percent signs are doubled
                 sql = sql.replace("%", "%%")
-            sql = sql.replace("{MARKS}", ", ".join([marks] * len(params)))
+            sql = sql.replace("{MARKS}", ", ".join([marks] * len(call))).replace("{MARK}", marks)
         conn = self.sql.connect()
         try:
             cur = conn.cursor()

@@ -12,6 +12,7 @@ columns go through Spark, whose JSON text has sorted keys.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.catalog import Table
@@ -26,6 +27,39 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from sparkdms.connectors.base import Connector, Source, SqlValidation
+
+@dataclass(frozen=True)
+class KeySet:
+    """Only these rows (change data capture re-validates the keys a run changed): the
+    table's primary key, target and source column names, and key values as the source
+    gives them (bound as parameters, never pasted)."""
+
+    target: tuple[str, ...]
+    source: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
+
+    def sql(self, quote: Callable[[str], str], names: tuple[str, ...]) -> tuple[str, list[Any]]:
+        """``k IN ({MARK}, ...)``, or an OR of key equalities; and the values in order."""
+        if len(names) == 1:
+            return (f"{quote(names[0])} IN ({', '.join(['{MARK}'] * len(self.values))})",
+                    [v[0] for v in self.values])
+        one = " AND ".join(f"{quote(n)} = {{MARK}}" for n in names)
+        return (" OR ".join([f"({one})"] * len(self.values)),
+                [x for v in self.values for x in v])
+
+    def frame(self, frame: Any) -> Any:
+        """``frame`` (target column names) restricted to the keys."""
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        if len(self.target) == 1:
+            return frame.where(F.col(self.target[0]).isin([v[0] for v in self.values]))
+        ors = [reduce(lambda a, b: a & b, [F.col(n) == F.lit(x)
+                                          for n, x in zip(self.target, v, strict=True)])
+               for v in self.values]
+        return frame.where(reduce(lambda a, b: a | b, ors))
+
 
 RANGE_KINDS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint24", "uint32")
 
@@ -61,7 +95,7 @@ class Strategy:
 
     def sides(self, plan: TablePlan, cols: TableColumns, specs: list[ColumnSpec],
               target_table: Table | None, target_frame: Callable[[], Any],
-              spark_only: bool = False) -> tuple[Side, Side, str]:
+              spark_only: bool = False, keys: KeySet | None = None) -> tuple[Side, Side, str]:
         sd, td = self.sql_of(target_table)
         if spark_only or (any(s.value_kind == "json" for s in specs) and not self.json_in_sql(sd, td)):
             sd = td = None
@@ -69,6 +103,9 @@ class Strategy:
         tgt_values = sql_values(td, specs, "target") if td else None
         src_frame = None if src_values is not None else self.source_frame(plan)
         tgt_frame = None if tgt_values is not None else target_frame()
+        if keys is not None:
+            src_frame = keys.frame(src_frame) if src_frame is not None else None
+            tgt_frame = keys.frame(tgt_frame) if tgt_frame is not None else None
         if src_frame is not None:
             src_values = spark_values(src_frame, specs, "source", plan)
         if tgt_frame is not None:
@@ -77,8 +114,8 @@ class Strategy:
                                physical(specs, cols.key, "target", tgt_frame)])
         fast = src_frame is None and tgt_frame is None and sd is not None and td is not None \
             and sd.renderer.name == td.renderer.name
-        src = side("source", plan, specs, cols.key, mode, sd, src_values, src_frame, fast)
-        tgt = side("target", plan, specs, cols.key, mode, td, tgt_values, tgt_frame, fast)
+        src = side("source", plan, specs, cols.key, mode, sd, src_values, src_frame, fast, keys)
+        tgt = side("target", plan, specs, cols.key, mode, td, tgt_values, tgt_frame, fast, keys)
         return src, tgt, mode
 
     def source_frame(self, plan: TablePlan) -> Any:
@@ -90,7 +127,8 @@ class Strategy:
 
 
 def side(role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mode: str,
-         sql: SqlValidation | None, values: list[str] | None, frame: Any, fast: bool) -> Side:
+         sql: SqlValidation | None, values: list[str] | None, frame: Any, fast: bool,
+         keys: KeySet | None = None) -> Side:
     assert values is not None
     if frame is not None:
         key_ref = SPARK.quote(key[0]) if mode == "range" else None
@@ -105,8 +143,13 @@ def side(role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mo
         key_name = key[0] if key else None
         conditions = []
     key_ref = sql.renderer.quote(key_name) if mode == "range" and key_name else None
+    params: list[Any] = []
+    if keys is not None:
+        where, params = keys.sql(sql.renderer.quote, keys.source if role == "source"
+                                 else keys.target)
+        conditions = [*conditions, where]
     return SqlSide(role, sql, table, conditions,
-                   render(sql.renderer, specs, values, key, mode, key_ref, fast))
+                   render(sql.renderer, specs, values, key, mode, key_ref, fast), params)
 
 
 def wire_form(sql: SqlValidation, plan: TablePlan, spec: ColumnSpec) -> tuple[str, Any]:
