@@ -59,7 +59,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
 LOGGING = ("log", "verbose", "log_level")
 SPARK = ("master", "conf")
 COMMAND_OPTIONS: dict[str, tuple[str, ...]] = {
-    "run": ("task", *SPARK, "no_ui", "report", "tables", "retry_failed", *LOGGING),
+    "run": ("task", *SPARK, "no_ui", "report", "tables", "retry_failed", "out_docs", *LOGGING),
     "plan": ("task", "format", "tables", *LOGGING),
     "validate": ("task", *SPARK, "report", "tables", "out_docs", *LOGGING),
     "convert": ("task", "out_ddl", *LOGGING),

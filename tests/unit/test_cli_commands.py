@@ -74,7 +74,7 @@ def test_each_subcommand_shows_its_own_options_and_an_example(capsys, name):
 def test_plan_has_no_spark_options_and_run_has_them():
     assert not {"--master", "--conf", "--report"} & flags("plan")
     assert {"--master", "--conf", "--report", "--tables", "--retry-failed"} <= flags("run")
-    assert "--out" not in flags("run")
+    assert "--out" in flags("run")  # great-expectations Data Docs of the validation after the load
 
 
 def test_version(capsys):
