@@ -45,7 +45,7 @@ test: venv services cluster  ## everything CI runs: lint + the whole test suite 
 demo: venv  ## run the demo migration
 	$(PY) -m sparkdms.demo
 
-bench: venv services  ## PostgreSQL -> PostgreSQL benchmark: COPY pipe vs sparkdms (BENCH_ARGS="--rows N")
+bench: venv services  ## full load (COPY pipe vs sparkdms) then CDC (bench/cdc.py); BENCH_ARGS="--rows N", "--cdc-only", "--skip-cdc"
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 status:  ## show whether the servers and the Spark cluster are up

@@ -14,6 +14,9 @@ and the ratio, and appends a markdown section to bench/results.md.
     .venv/bin/python bench/run.py                   # 2,000,000 rows
     .venv/bin/python bench/run.py --rows 200000 --no-record
     .venv/bin/python bench/run.py --master spark://127.0.0.1:7077
+
+Then bench/cdc.py (change data capture under a steady write load; --skip-cdc skips it,
+--cdc-only runs only it, --cdc-args "..." passes it arguments).
 """
 
 from __future__ import annotations
@@ -200,7 +203,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="do not append to results.md")
     parser.add_argument("--skip-validation", action="store_true", help="skip the validation case")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
+    parser.add_argument("--skip-cdc", action="store_true", help="skip bench/cdc.py")
+    parser.add_argument("--cdc-only", action="store_true", help="run only bench/cdc.py")
+    parser.add_argument("--cdc-args", default="", help='arguments for bench/cdc.py, e.g. "--seconds 30"')
     args = parser.parse_args(argv)
+    if args.cdc_only:
+        return run_cdc(args)
+    code = full_load(args)
+    return code if args.skip_cdc else max(code, run_cdc(args))
+
+
+def run_cdc(args: argparse.Namespace) -> int:
+    """bench/cdc.py: changes/s applied and source-to-target latency under a write load."""
+    import cdc
+
+    extra = ["--no-record"] if args.no_record else []
+    return cdc.main([*args.cdc_args.split(), *extra])
+
+
+def full_load(args: argparse.Namespace) -> int:
     if shutil.which("psql") is None:
         raise SystemExit("psql not found: run `make services` (installs PostgreSQL)")
     load_before = os.getloadavg()[0]
