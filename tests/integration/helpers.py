@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -100,3 +102,26 @@ class WriteLoad(threading.Thread):
     @staticmethod
     def step(conn: Any, n: int) -> None:
         raise NotImplementedError
+
+    def during(self, action: Callable[[], Any]) -> tuple[Any, int]:
+        """Run ``action`` while the load writes: its result, and the steps done meanwhile
+        (the load is stopped after it, and its error raised)."""
+        self.start()
+        try:
+            result = action()
+            done = self.done
+        finally:
+            self.stop.set()
+            self.join()
+        assert self.error is None, self.error
+        return result, done
+
+
+def run_with_task_retries(task: Path, report: Path) -> subprocess.CompletedProcess[str]:
+    """``sparkdms run`` in its own process on ``local[2,3]`` (3 attempts per Spark task, which
+    an in-process session cannot change), asserted to succeed."""
+    done = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
+                           "local[2,3]", "--report", str(report)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done

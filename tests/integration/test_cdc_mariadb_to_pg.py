@@ -109,14 +109,7 @@ def test_full_load_and_cdc_under_a_write_load_then_a_restart(
     seed_load(my_db)
     task = cdc_task(tmp_path, my_db, pg_db, "cdc_my_it")
     writer = Writer(my_db)
-    writer.start()
-    try:
-        first = run_ok(task, tmp_path / "r1.json")
-        during = writer.done
-    finally:
-        writer.stop.set()
-        writer.join()
-    assert writer.error is None, writer.error
+    first, during = writer.during(lambda: run_ok(task, tmp_path / "r1.json"))
     assert during >= 10, f"only {during} writes happened while the task ran"
     assert first["status"] == "succeeded"
     with my_connect(my_db, autocommit=True) as conn:  # more, then the task runs again

@@ -118,14 +118,7 @@ def test_full_load_and_cdc_under_a_write_load_then_a_restart(
         tmp_path: Path, src: dict, dst: dict, every_driver: Any) -> None:
     task = cdc_task(tmp_path, src, dst)
     writer = Writer(src)
-    writer.start()
-    try:
-        first = run_ok(task, tmp_path / "r1.json")
-        during = writer.done
-    finally:
-        writer.stop.set()
-        writer.join()
-    assert writer.error is None, writer.error
+    first, during = writer.during(lambda: run_ok(task, tmp_path / "r1.json"))
     assert during >= 10, f"only {during} writes happened while the task ran"
     assert first["status"] == "succeeded"
     with pg_connect(src, autocommit=True) as conn:  # a few more; run again: it resumes

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from decimal import Decimal
@@ -22,7 +20,13 @@ from boto3.dynamodb.types import Binary, TypeDeserializer
 
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import pg_connect
-from tests.integration.helpers import FAULT_ONCE_SQL, fetch, selection, write_task
+from tests.integration.helpers import (
+    FAULT_ONCE_SQL,
+    fetch,
+    run_with_task_retries,
+    selection,
+    write_task,
+)
 
 pytestmark = pytest.mark.usefixtures("every_driver")  # in-process runs: all drivers
 
@@ -254,10 +258,7 @@ def test_a_retried_partition_leaves_exactly_the_source_items(pg_db, tables, tmp_
                 "Sparkdms": {"RowsPerPartition": FAULT_ROWS, "FetchSize": 500}}
     task = write_task(tmp_path, pg_db, TARGET, [rule, mapping], settings)
     report = tmp_path / "r.json"
-    done = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                           "local[2,3]", "--report", str(report)], capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    run_with_task_retries(task, report)
     with pg_connect(pg_db) as conn:  # the fault fired once, and the retried read passed it
         assert fetch(conn, "SELECT last_value FROM public.fault_once") == [(2,)]
         source = fetch(conn, "SELECT id, v, amount FROM public.base")

@@ -8,8 +8,6 @@ rejected rows once."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from tests.integration.helpers import (
     assert_same_rows,
     fetch,
     normalise,
+    run_with_task_retries,
     selection,
     write_task,
 )
@@ -221,10 +220,7 @@ def test_a_retried_attempt_records_its_rejected_rows_once(pg_db, my_db, tmp_path
                       {**settings(), "Sparkdms": own},
                       type_overrides={"public.src.code": "varchar(8)"})
     report = tmp_path / "r.json"
-    done = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                           "local[2,3]", "--report", str(report)], capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    run_with_task_retries(task, report)
     with pg_connect(pg_db) as conn:  # the fault fired once: the attempt was retried
         assert fetch(conn, "SELECT last_value FROM public.fault_once") == [(2,)]
     bad = bad_ids(my_db)

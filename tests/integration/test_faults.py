@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -25,7 +23,13 @@ import pytest
 from sparkdms.app import prepare
 from sparkdms.cli import main as sparkdms
 from tests.integration.conftest import my_connect, pg_connect
-from tests.integration.helpers import FAULT_ONCE_SQL, fetch, selection, write_task
+from tests.integration.helpers import (
+    FAULT_ONCE_SQL,
+    fetch,
+    run_with_task_retries,
+    selection,
+    write_task,
+)
 
 pytestmark = pytest.mark.usefixtures("every_driver")  # in-process runs: all drivers
 
@@ -71,11 +75,7 @@ def test_a_source_read_failing_mid_partition_is_retried_whole(pg_db, target, tmp
     rule["object-locator"]["table-type"] = "view"
     task = write_task(tmp_path, pg_db, target, [rule], settings)
     report = tmp_path / "r.json"
-    # its own process: task retries need the master local[2,3] (3 attempts per task)
-    done = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                           "local[2,3]", "--report", str(report)], capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    done = run_with_task_retries(task, report)
     with pg_connect(pg_db) as conn:  # the fault fired once, and the retried read passed it
         assert fetch(conn, "SELECT last_value FROM public.fault_once") == [(2,)]
         source = fetch(conn, "SELECT id, v, amount::text FROM public.base")

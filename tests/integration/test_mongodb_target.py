@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from decimal import Decimal
@@ -22,7 +20,13 @@ from bson.decimal128 import Decimal128
 from sparkdms.cli import main as sparkdms
 from tests.integration import mongo_support
 from tests.integration.conftest import pg_connect
-from tests.integration.helpers import FAULT_ONCE_SQL, fetch, selection, write_task
+from tests.integration.helpers import (
+    FAULT_ONCE_SQL,
+    fetch,
+    run_with_task_retries,
+    selection,
+    write_task,
+)
 
 pytestmark = pytest.mark.usefixtures("every_driver")  # in-process runs: all drivers
 mongo_db = mongo_support.mongo_db  # the fixture
@@ -215,10 +219,7 @@ def test_a_partition_retried_after_a_read_failure_adds_no_duplicate(pg_db, mongo
                                      "MaxFullLoadSubTasks": 1, "CommitRate": 1000}}
     task = write_task(tmp_path, pg_db, mongo_db.endpoint(), rules, settings)
     report = tmp_path / "r.json"
-    done = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                           "local[2,3]", "--report", str(report)], capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    done = run_with_task_retries(task, report)
     with pg_connect(pg_db) as conn:
         fired = fetch(conn, "SELECT (SELECT last_value FROM public.fault_once), "
                             "(SELECT last_value FROM public.fault_two)")
