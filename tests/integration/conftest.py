@@ -200,15 +200,25 @@ def my_db(my_endpoint: Endpoint) -> Iterator[Endpoint]:
 def target(request: pytest.FixtureRequest, pg_db: Endpoint, my_db: Endpoint) -> Iterator[Endpoint]:
     """A relational target endpoint, once per engine: a second PostgreSQL database beside
     ``pg_db`` (dropped afterwards), then ``my_db``."""
-    if request.param == "mariadb":
-        yield my_db
-        return
+    yield my_db if request.param == "mariadb" else request.getfixturevalue("pg_dst")
+
+
+@pytest.fixture
+def pg_dst(pg_db: Endpoint) -> Iterator[Endpoint]:
+    """A second PostgreSQL database beside ``pg_db``, dropped afterwards."""
     dst = {**pg_db, "database": pg_db["database"] + "_dst"}
     with pg_connect(pg_db, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dst["database"]}"')
     yield dst
     with pg_connect(pg_db, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+
+
+def drop_replication_slots(endpoint: Endpoint) -> None:
+    """Drop the database's replication slots (a database with a slot cannot be dropped)."""
+    with pg_connect(endpoint, autocommit=True) as conn:
+        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                     "WHERE database = current_database()")
 
 
 @pytest.fixture(scope="session")

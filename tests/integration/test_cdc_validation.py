@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sparkdms.cli import main as sparkdms
-from tests.integration.conftest import pg_connect
+from tests.integration.conftest import drop_replication_slots, pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
 from tests.integration.test_cdc_postgres import FAST, run_ok
 
@@ -56,16 +56,13 @@ def src(pg_db: dict) -> Iterator[dict]:
     with pg_connect(pg_db) as conn:
         conn.execute(SCHEMA)
     yield pg_db
-    with pg_connect(pg_db, autocommit=True) as conn:  # a database with a slot cannot be dropped
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                     "WHERE database = current_database()")
+    drop_replication_slots(pg_db)
 
 
 @pytest.fixture
-def dst(src: dict) -> dict:
-    with pg_connect(src, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{src["database"]}_dst"')
-    return {**src, "database": f"{src['database']}_dst"}
+def dst(src: dict, pg_dst: dict) -> dict:
+    """The target database (after ``src``: its slots are dropped last)."""
+    return pg_dst
 
 
 def rows(endpoint: dict, table: str) -> Any:
