@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import Capabilities, ReadResult, TableFilter, WriteResult
+from sparkdms.connectors.postgres import copycolumns
 from sparkdms.connectors.postgres import objects as pg_objects
 from sparkdms.connectors.postgres import usertypes as pg_usertypes
 from sparkdms.connectors.postgres.types import POSTGRES
@@ -181,12 +182,23 @@ class PostgresConnector(SqlConnector):
     # -- types (see connectors/postgres/types.py) --------------------------------------------
     def read(self, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
              pushed: Sequence[Filter], end_marker: bool = False) -> ReadResult:
-        """The JDBC read, after checking that every date and timestamp can travel through
+        """The COPY read (connectors/postgres/copyread.py), or with ``Sparkdms.PostgresCopyRead``
+        false the JDBC read, after checking that every date and timestamp can travel through
         Spark unchanged (see connectors/postgres/values.py)."""
+        from sparkdms.connectors.postgres import copyread
         from sparkdms.connectors.postgres.values import check
 
         check(self, plan, pushed)
+        if copyread.copy_read_wanted(partitions):
+            return ReadResult(copyread.read_copy(self, spark, plan, partitions, pushed,
+                                                 end_marker))
         return super().read(spark, plan, partitions, pushed, end_marker)
+
+    def partitions(self, plan: TablePlan, settings: Settings) -> Partitioning:
+        from sparkdms.connectors.postgres.copyread import with_copy_read
+
+        return with_copy_read(super().partitions(plan, settings),
+                              settings["Sparkdms.PostgresCopyRead"])
 
     # dates and timestamps reach Spark as ISO text (see SqlReader.temporal_text), instants in
     # UTC; the years outside 1..9999 that to_char cannot print stop the table (values.py)
@@ -451,21 +463,22 @@ class PostgresConnector(SqlConnector):
 
     # -- same-engine fast path -------------------------------------------------------------
     def can_direct_copy(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
-        """PostgreSQL to PostgreSQL with every column copied as it is: no rename of type, no
-        expression, no table-settings rule. Then rows need not pass through Spark rows."""
+        """PostgreSQL to PostgreSQL where every target column is a source column, a widening
+        cast of one or an added column PostgreSQL computes exactly as Spark would
+        (connectors/postgres/copycolumns.py), and no table-settings rule. Then rows need not
+        pass through Spark rows."""
         return (settings["Sparkdms.DirectCopy"]
                 and source.dialect.family in self.capabilities.direct_copy_from
                 and not plan.settings
                 and pg_usertypes.direct_copy_safe(plan)
-                and all(c.source is not None and c.expression is None
-                        and c.target_type == c.source.native_type for c in plan.columns))
+                and copycolumns.select_list(source, plan) is not None)
 
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:
         from sparkdms.connectors.sql.writer import copy_partition
 
         spec = self.write_spec(plan, settings, load_id)
-        cols = ", ".join(source.quote(c.source.name) for c in plan.columns if c.source)
+        cols = ", ".join(copycolumns.select_list(source, plan) or [])
         base = f"SELECT {cols} FROM {source.qualify(plan.source.schema, plan.source.name)}"
         queries = [base + source.where_sql(plan.filters, plan.source, [p] if p else [])
                    for p in sqlparts.predicates(plan.partitioning.parts)]
