@@ -61,6 +61,8 @@ DEC = LType("decimal", precision=14, scale=2)
      'CAST(("d" * "i") AS numeric(24,2))'),
     (computed("concat(`v`, '-', `t`)", "varchar(50)", LType("varchar", length=50)),
      "(\"v\" || '-' || \"t\")"),
+    (computed("concat('o-', CAST(`b` AS STRING))", "varchar(24)", LType("varchar", length=24)),
+     "('o-' || CAST(\"b\" AS text))"),
     (computed("CASE WHEN `i` > 3 THEN 'big' ELSE 'it\\'s' END", "text", LType("text")),
      "(CASE WHEN (\"i\" > 3) THEN 'big' ELSE 'it''s' END)"),
     (computed("coalesce(`d`, 1.5)", "numeric(12,2)", LType("decimal", precision=12, scale=2)),
