@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import END_MARKER, ReadResult, TableFilter
-from sparkdms.connectors.mysql import durations
+from sparkdms.connectors.mysql import bulk, durations
 from sparkdms.connectors.mysql import objects as my_objects
 from sparkdms.connectors.mysql.adapt import adapt
 from sparkdms.connectors.mysql.types import MARIADB, MYSQL
@@ -83,7 +83,8 @@ class ZeroDateError(TerminalError):
 class MySQLConnector(SqlConnector):
     engine = "mysql"
     dialect = MYSQL
-    endpoint_options = ("jdbc", "tinyint1_as_boolean", "zero_date")
+    # bulk_load: batches written with LOAD DATA LOCAL INFILE (connectors/mysql/bulk.py)
+    endpoint_options = ("jdbc", "tinyint1_as_boolean", "zero_date", "bulk_load")
     packages = ("org.mariadb.jdbc:mariadb-java-client:3.5.6",)
     # rows it refuses (sparkdms.connectors.sql.rejects): NaN and infinity fit no column;
     # a failed CHECK (MariaDB 4025, MySQL 3819) is a row's error though PyMySQL calls it
@@ -111,10 +112,11 @@ class MySQLConnector(SqlConnector):
     @classmethod
     def check_endpoint(cls, endpoint: Endpoint) -> None:
         super().check_endpoint(endpoint)
-        opt = endpoint.options.get("tinyint1_as_boolean", True)
-        if not isinstance(opt, bool):
-            raise TaskConfigError(f"{endpoint.role}.options.tinyint1_as_boolean",
-                                  f"expected true or false, got {opt!r}")
+        for key in ("tinyint1_as_boolean", "bulk_load"):
+            opt = endpoint.options.get(key, True)
+            if not isinstance(opt, bool):
+                raise TaskConfigError(f"{endpoint.role}.options.{key}",
+                                      f"expected true or false, got {opt!r}")
         zero = endpoint.options.get("zero_date", "null")
         if zero not in ZERO_DATE_CHOICES:
             raise TaskConfigError(f"{endpoint.role}.options.zero_date",
@@ -150,7 +152,11 @@ class MySQLConnector(SqlConnector):
                                user=info.user, database=database or None,
                                password=info.password.reveal() if info.password else "",
                                connect_timeout=10, autocommit=False, charset="utf8mb4",
-                               init_command="SET time_zone = '+00:00'", local_infile=False)
+                               init_command="SET time_zone = '+00:00'",
+                               local_infile=e.role == "target")
+        # the capability is announced, but a file is sent only during our own LOAD DATA
+        # (connectors/mysql/bulk.py): a server cannot ask for another file at another time
+        conn._local_infile = False
         with conn.cursor() as cur:  # no gap locks between concurrent partition writers
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         return conn
@@ -393,6 +399,12 @@ class MySQLConnector(SqlConnector):
         return "sdms_" + hashlib.sha1(key.encode()).hexdigest()
 
     def insert_batch(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
+        """LOAD DATA LOCAL INFILE where the batch loads exactly (connectors/mysql/bulk.py),
+        else (and for a batch the server warned about) row INSERTs."""
+        loaded = bulk.writer_of(self).write(cur, spec, batch)
+        return self.insert_rows(cur, spec, batch) if loaded is None else loaded
+
+    def insert_rows(self, cur: Any, spec: WriteSpec, batch: Any) -> int:
         cols = ", ".join(self.quote(c) for c in spec.columns)
         marks = ", ".join(["%s"] * len(spec.columns))
         sql = (f"INSERT INTO {self.qualify(spec.schema, spec.stage_table)} ({cols}) "
@@ -401,7 +413,6 @@ class MySQLConnector(SqlConnector):
         if rows:
             cur.executemany(sql, rows)
         return len(rows)
-
 
     # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
     def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:
