@@ -45,7 +45,8 @@ test: venv services cluster  ## everything CI runs: lint + the whole test suite 
 demo: venv  ## run the demo migration
 	$(PY) -m sparkdms.demo
 
-bench: venv services  ## full load (COPY pipe vs sparkdms) then CDC (bench/cdc.py); BENCH_ARGS="--rows N", "--cdc-only", "--skip-cdc"
+bench: venv services  ## every relational pair side by side (floor, sparkdms, pgloader/Sling/dlt), overhead, CDC; BENCH_ARGS="--rows N", "--skip-cdc", "--cdc-only", "--skip-overhead"
+	@scripts/bench-peers.sh
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 status:  ## show whether the servers and the Spark cluster are up

@@ -1,24 +1,32 @@
-"""Generate the benchmark source table ``bench_src.public.orders`` in PostgreSQL.
+"""Generate the benchmark source table ``bench_src.public.orders`` in PostgreSQL, and the
+same rows in MariaDB ``bench_src.orders``.
 
 The rows are built server-side with ``generate_series`` and are a pure function of
-the id, so every run (and every machine) produces byte-identical data and checksums:
+the id, so every run (and every machine) produces byte-identical data and checksums.
+The MariaDB copy is the PostgreSQL table's ``COPY ... TO`` text file loaded with
+``LOAD DATA LOCAL INFILE`` (same values by construction; bench/checksum.py compares them):
 
-    .venv/bin/python bench/gen_orders.py               # 2,000,000 rows
-    .venv/bin/python bench/gen_orders.py --rows 50000
+    .venv/bin/python bench/gen_orders.py               # 2,000,000 rows, both servers
+    .venv/bin/python bench/gen_orders.py --rows 50000 --only postgres
 
-Connection: the test server of scripts/services.sh, overridable with
-SPARKDMS_PG_HOST / _PORT / _USER / _PASSWORD (the same variables as the tests).
+Connection: the test servers of scripts/services.sh, overridable with
+SPARKDMS_PG_HOST / _PORT / _USER / _PASSWORD and SPARKDMS_MY_HOST / _PORT / _USER /
+_PASSWORD (the same variables as the tests).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pymysql
 from psycopg import sql
 
 SOURCE_DB = "bench_src"
@@ -55,6 +63,24 @@ FROM generate_series({lo}::bigint, {hi}::bigint) AS g
 """
 
 
+# The same table in MariaDB (booleans are TINYINT(1), timestamps DATETIME(6)).
+MY_ORDERS_DDL = """
+CREATE TABLE `orders` (
+    order_id    BIGINT        NOT NULL PRIMARY KEY,
+    amount      DECIMAL(12,2) NOT NULL,
+    ordered_at  DATETIME(6)   NOT NULL,
+    customer    VARCHAR(64)   NOT NULL,
+    note        TEXT,
+    is_paid     BOOLEAN       NOT NULL,
+    quantity    INT,
+    coupon_id   INT
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"""
+# PostgreSQL text COPY of the orders with booleans as 1/0: LOAD DATA's default format
+# (tab-separated, backslash escapes, \N for NULL) reads it as it is.
+COPY_FOR_MARIADB = ("COPY (SELECT order_id, amount, ordered_at, customer, note, is_paid::int, "
+                    "quantity, coupon_id FROM public.orders ORDER BY order_id) TO STDOUT")
+
+
 def pg_params(database: str) -> dict[str, Any]:
     """Connection keywords for the benchmark server (password from the environment)."""
     return {
@@ -69,6 +95,71 @@ def pg_params(database: str) -> dict[str, Any]:
 
 def connect(database: str, autocommit: bool = True) -> psycopg.Connection[Any]:
     return psycopg.connect(**pg_params(database), autocommit=autocommit)
+
+
+def my_params(database: str | None) -> dict[str, Any]:
+    """PyMySQL keywords for the benchmark MariaDB (password from the environment)."""
+    return {
+        "host": os.environ.get("SPARKDMS_MY_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("SPARKDMS_MY_PORT", "3306")),
+        "user": os.environ.get("SPARKDMS_MY_USER", "sparkdms"),
+        "password": os.environ.get("SPARKDMS_MY_PASSWORD", "sparkdms_pw"),
+        "database": database,
+        "connect_timeout": 5,
+    }
+
+
+def my_connect(database: str | None = None) -> pymysql.connections.Connection:
+    return pymysql.connect(**my_params(database), charset="utf8mb4", local_infile=True,
+                           autocommit=True)
+
+
+def my_recreate_database(name: str) -> None:
+    quoted = "`" + name.replace("`", "``") + "`"
+    with my_connect() as conn, conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {quoted}")
+        cur.execute(f"CREATE DATABASE {quoted} CHARACTER SET utf8mb4")
+
+
+def my_source_rows() -> int | None:
+    """Rows in MariaDB bench_src.orders, or None when the table or database is missing."""
+    with my_connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema = %s AND table_name = %s", (SOURCE_DB, TABLE))
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(f"SELECT count(*) FROM `{SOURCE_DB}`.`{TABLE}`")
+        return int(cur.fetchone()[0])
+
+
+def psql_env() -> dict[str, str]:
+    """The environment for psql: the password travels in PGPASSWORD, never on a command line."""
+    return {**os.environ, "PGPASSWORD": pg_params("postgres")["password"]}
+
+
+def psql_cmd(database: str, command: str) -> list[str]:
+    p = pg_params(database)
+    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", p["host"], "-p", str(p["port"]),
+            "-U", p["user"], "-d", database, "-c", command]  # fmt: skip
+
+
+def generate_mariadb(log: Any = print) -> float:
+    """(Re)create MariaDB bench_src.orders from the PostgreSQL source; returns seconds."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sparkdms-gen-") as tmp:
+        path = Path(tmp) / "orders.tsv"
+        with path.open("wb") as out:
+            subprocess.run(psql_cmd(SOURCE_DB, COPY_FOR_MARIADB), stdout=out, env=psql_env(),
+                           check=True)
+        my_recreate_database(SOURCE_DB)
+        with my_connect(SOURCE_DB) as conn, conn.cursor() as cur:
+            cur.execute(MY_ORDERS_DDL)
+            cur.execute("LOAD DATA LOCAL INFILE %s INTO TABLE `orders`", (str(path),))
+            cur.execute("ANALYZE TABLE `orders`")
+            cur.fetchall()
+            cur.execute(f"SELECT count(*) FROM `{TABLE}`")
+            log(f"  MariaDB {SOURCE_DB}.orders: {cur.fetchone()[0]:,} rows")
+    return time.perf_counter() - started
 
 
 def recreate_database(name: str) -> None:
@@ -116,15 +207,22 @@ def generate(rows: int, log: Any = print) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="rows (default 2,000,000)")
+    parser.add_argument("--only", choices=("postgres", "mariadb"), help="one server only")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be >= 1")
-    print(f"Generating {SOURCE_DB}.public.{TABLE} with {args.rows:,} rows")
+    started = time.perf_counter()
     try:
-        seconds = generate(args.rows)
-    except psycopg.OperationalError as exc:
+        if args.only != "mariadb":
+            print(f"Generating {SOURCE_DB}.public.{TABLE} with {args.rows:,} rows")
+            generate(args.rows)
+        if args.only != "postgres":
+            print(f"Copying {SOURCE_DB}.public.{TABLE} to MariaDB {SOURCE_DB}.{TABLE}")
+            generate_mariadb()
+    except (psycopg.OperationalError, pymysql.err.OperationalError) as exc:
         print(f"error: {exc}\nStart the servers with `make services`.", file=sys.stderr)
         return 2
+    seconds = time.perf_counter() - started
     print(f"Done in {seconds:.1f} s")
     return 0
 
