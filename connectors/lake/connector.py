@@ -19,6 +19,7 @@ from sparkdms.connectors.base import (
     TableFilter,
     WriteResult,
 )
+from sparkdms.connectors.lake.commits import commit_marker, committed_rows, size_snapshots
 from sparkdms.connectors.lake.types import DELTA, PARQUET
 
 from sparkdms.catalog import Catalog
@@ -114,20 +115,34 @@ class DeltaConnector(LakeConnector):
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
     }
 
+    def bind(self, spark: SparkSession) -> None:
+        super().bind(spark)
+        size_snapshots(spark)
+
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
               load_id: str) -> WriteResult:
         mode = MODES[settings["FullLoadSettings.TargetTablePrepMode"]]
         writer = df.write.format("delta").mode(mode)
         if settings["FullLoadSettings.TargetTablePrepMode"] == "DROP_AND_CREATE":
             writer = writer.option("overwriteSchema", "true")
-        writer.option("userMetadata", f"sparkdms load {load_id}").save(
-            self.location(plan.target_schema, plan.target_name))
-        return WriteResult(rows=self._last_commit_rows(plan), partitions=plan.partitioning.count)
+        location = self.location(plan.target_schema, plan.target_name)
+        writer.option("userMetadata", commit_marker(load_id)).save(location)
+        return WriteResult(rows=self._committed_rows(location, load_id),
+                           partitions=plan.partitioning.count)
 
-    def _last_commit_rows(self, plan: TablePlan) -> int:
+    def _committed_rows(self, location: str, load_id: str) -> int:
+        from py4j.protocol import Py4JError
+
+        try:
+            rows = committed_rows(self.spark, location, load_id)
+        except (Py4JError, ValueError):  # a log store or layout this reading does not know
+            rows = None
+        return self._last_commit_rows(location) if rows is None else rows
+
+    def _last_commit_rows(self, location: str) -> int:
         from delta.tables import DeltaTable
 
-        table = DeltaTable.forPath(self.spark, self.location(plan.target_schema, plan.target_name))
+        table = DeltaTable.forPath(self.spark, location)
         metrics = table.history(1).collect()[0]["operationMetrics"] or {}
         return int(metrics.get("numOutputRows", 0))
 
