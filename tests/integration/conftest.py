@@ -13,6 +13,7 @@ and ``SPARKDMS_MY_{ENGINE,HOST,PORT,USER,PASSWORD,DATABASE}``. Set
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import urllib.request
@@ -203,15 +204,24 @@ def target(request: pytest.FixtureRequest, pg_db: Endpoint, my_db: Endpoint) -> 
     yield my_db if request.param == "mariadb" else request.getfixturevalue("pg_dst")
 
 
+@contextlib.contextmanager
+def pg_beside(pg_db: Endpoint, suffix: str) -> Iterator[Endpoint]:
+    """Another PostgreSQL database named after ``pg_db``, dropped afterwards."""
+    dst = {**pg_db, "database": pg_db["database"] + suffix}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
+    try:
+        yield dst
+    finally:
+        with pg_connect(pg_db, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+
+
 @pytest.fixture
 def pg_dst(pg_db: Endpoint) -> Iterator[Endpoint]:
     """A second PostgreSQL database beside ``pg_db``, dropped afterwards."""
-    dst = {**pg_db, "database": pg_db["database"] + "_dst"}
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
-    yield dst
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+    with pg_beside(pg_db, "_dst") as dst:
+        yield dst
 
 
 def drop_replication_slots(endpoint: Endpoint) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import pg_connect
+from tests.integration.conftest import pg_beside, pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
 from tests.integration.test_full_load import run_ok
 
@@ -56,12 +56,8 @@ RULES = [
 
 @pytest.fixture
 def pg_third(pg_db: dict) -> Iterator[dict]:
-    dst = {**pg_db, "database": pg_db["database"] + "_df"}
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
-    yield dst
-    with pg_connect(pg_db, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dst["database"]}" WITH (FORCE)')
+    with pg_beside(pg_db, "_df") as dst:
+        yield dst
 
 
 def load(tmp_path: Path, src: dict, dst: dict, rules: list[dict], direct: bool) -> dict:
