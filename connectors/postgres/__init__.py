@@ -14,6 +14,10 @@ ENGINE = EngineSpec(
         **SQL_SETTINGS,
         # PostgreSQL -> PostgreSQL plans that copy every column as it is stream COPY
         "Sparkdms.DirectCopy": Setting(bool, True),
+        # true: a PostgreSQL source reads through COPY (SELECT ...) TO STDOUT on the executors
+        # (connectors/postgres/copyread.py) instead of Spark's JDBC reader; off by default:
+        # on 2 cores it costs more CPU than the JDBC read (bench numbers in copyread.py)
+        "Sparkdms.PostgresCopyRead": Setting(bool, False),
     },
     summary="source and target; reads through JDBC, writes with COPY",
 )

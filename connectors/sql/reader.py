@@ -115,12 +115,18 @@ class SqlReader(SqlSession):
                                   f"({self.select_sql(plan, p, pushed, end_marker)}) sdms_src",
                                   properties=props)
                   for p in sqlparts.predicates(partitions)]
-        df = functools.reduce(lambda a, b: a.union(b), frames)
+        return self.wire_frame(functools.reduce(lambda a, b: a.union(b), frames), cols,
+                               plan.peer, end_marker)
+
+    def wire_frame(self, df: DataFrame, cols: Sequence[Column], peer: str = "",
+                   end_marker: bool = False) -> DataFrame:
+        """``df``, read in the transport types (``transport``), cast to the wire types;
+        END_MARKER (an INT, 1 on the marker row) becomes a boolean."""
         exprs = []
         for c in cols:
             want = spark_type(c.ltype)
             exprs.append(spark_col(c.name).cast(want).alias(c.name)
-                         if want != self.transport(c, plan.peer)[1] else spark_col(c.name))
+                         if want != self.transport(c, peer)[1] else spark_col(c.name))
         if end_marker:
             exprs.append((spark_col(END_MARKER) == 1).alias(END_MARKER))
         return df.select(*exprs)
