@@ -49,6 +49,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-sparkdms", action="store_true", help="floors and peers only")
     parser.add_argument("--skip-overhead", action="store_true", help="skip bench/overhead.py")
     parser.add_argument("--skip-validation", action="store_true", help="skip the validation case")
+    parser.add_argument("--overhead-cases", help="subset of fixed,demo,validation,workers,rss "
+                                                 "(bench/overhead.py; default all)")
+    parser.add_argument("--rss-rows", default="1000000,10000000",
+                        help="source sizes of the peak-RSS case (default 1000000,10000000)")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.md")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
     parser.add_argument("--skip-cdc", action="store_true", help="skip bench/cdc.py")
