@@ -376,7 +376,6 @@ class BulkWriter:
             cur.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             if code in LOCAL_REFUSED:
                 self.plans = dict.fromkeys(self.plans)  # every later batch: INSERTs
-                self.plans[f"{spec.schema}.{spec.stage_table}"] = None
                 log.warning("table %s: LOAD DATA LOCAL refused (%s); writing with INSERTs "
                             "(turn local_infile on in the server to load faster)",
                             spec.table_key, err)
