@@ -38,7 +38,6 @@ from typing import Any
 from sparkdms.connectors.base import END_MARKER
 from sparkdms.connectors.sql import partitions as sqlparts
 
-from sparkdms.catalog import Column
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
 from sparkdms.task import Endpoint
 
@@ -147,11 +146,6 @@ class CopyRead:
             conn.close()
 
 
-def copy_columns(connector: Any, plan: TablePlan) -> list[Column]:
-    wanted = plan.source_names  # planned columns and add-column expression inputs
-    return [c for c in plan.source.columns if c.name in wanted]
-
-
 def read_copy(connector: Any, spark: Any, plan: TablePlan, partitions: Sequence[Partition],
               pushed: Sequence[Filter], end_marker: bool = False) -> Any:
     """The frame ``SqlReader.read_frame`` returns, read through COPY."""
@@ -160,7 +154,7 @@ def read_copy(connector: Any, spark: Any, plan: TablePlan, partitions: Sequence[
 
     from sparkdms.types import spark_col
 
-    cols = copy_columns(connector, plan)
+    cols = connector.read_columns(plan)
     wires = [connector.transport(c, plan.peer)[1] for c in cols]
     names = [c.name for c in cols] + ([END_MARKER] if end_marker else [])
     outer = [f"{copy_expr(connector.quote(c.name), w)} AS {connector.quote(c.name)}"

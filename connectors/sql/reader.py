@@ -65,16 +65,22 @@ class SqlReader(SqlSession):
                          for c in cols)
 
     # -- reading ---------------------------------------------------------------------------
+    @staticmethod
+    def read_columns(plan: TablePlan) -> list[Column]:
+        """The source columns a read selects: the planned ones and the inputs of add-column
+        expressions, in source order."""
+        wanted = plan.source_names
+        return [c for c in plan.source.columns if c.name in wanted]
+
     def select_sql(self, plan: TablePlan, partition: str = "",
                    pushed: Sequence[Filter] | None = None, end_marker: bool = False) -> str:
         """The source query of one partition: planned columns in wire form, the pushed-down
         filters and the partition predicate, which may use any source column (or ctid).
         ``end_marker``: every row also carries END_MARKER = 0, and a marker row
         (``end_marked_sql``) follows the last one."""
-        wanted = plan.source_names  # planned columns and add-column expression inputs
-        exprs = [f"{self.transport(c, plan.peer)[0]} AS {self.quote(c.name)}"
-                 for c in plan.source.columns if c.name in wanted]
-        names = [self.quote(c.name) for c in plan.source.columns if c.name in wanted]
+        cols = self.read_columns(plan)
+        exprs = [f"{self.transport(c, plan.peer)[0]} AS {self.quote(c.name)}" for c in cols]
+        names = [self.quote(c.name) for c in cols]
         if end_marker:
             exprs.append(f"0 AS {self.quote(END_MARKER)}")
         sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(plan.source.schema, plan.source.name)}"
@@ -99,8 +105,7 @@ class SqlReader(SqlSession):
                    pushed: Sequence[Filter], end_marker: bool = False) -> DataFrame:
         from sparkdms.task.settings import Settings
 
-        wanted = plan.source_names  # planned columns and add-column expression inputs
-        cols = [c for c in plan.source.columns if c.name in wanted]
+        cols = self.read_columns(plan)
         fetch = sqlparts.fetch_size(partitions, Settings({})["Sparkdms.FetchSize"])
         schema = self.custom_schema(cols, plan.peer) + (f", {spark_quote(END_MARKER)} INT" if end_marker
                                              else "")
