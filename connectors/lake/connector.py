@@ -19,7 +19,7 @@ from sparkdms.connectors.base import (
     TableFilter,
     WriteResult,
 )
-from sparkdms.connectors.lake.commits import commit_marker, committed_rows, size_snapshots
+from sparkdms.connectors.lake.commits import save_counted, size_snapshots
 from sparkdms.connectors.lake.types import DELTA, PARQUET
 
 from sparkdms.catalog import Catalog
@@ -126,25 +126,8 @@ class DeltaConnector(LakeConnector):
         if settings["FullLoadSettings.TargetTablePrepMode"] == "DROP_AND_CREATE":
             writer = writer.option("overwriteSchema", "true")
         location = self.location(plan.target_schema, plan.target_name)
-        writer.option("userMetadata", commit_marker(load_id)).save(location)
-        return WriteResult(rows=self._committed_rows(location, load_id),
+        return WriteResult(rows=save_counted(self.spark, writer, location, load_id),
                            partitions=plan.partitioning.count)
-
-    def _committed_rows(self, location: str, load_id: str) -> int:
-        from py4j.protocol import Py4JError
-
-        try:
-            rows = committed_rows(self.spark, location, load_id)
-        except (Py4JError, ValueError):  # a log store or layout this reading does not know
-            rows = None
-        return self._last_commit_rows(location) if rows is None else rows
-
-    def _last_commit_rows(self, location: str) -> int:
-        from delta.tables import DeltaTable
-
-        table = DeltaTable.forPath(self.spark, location)
-        metrics = table.history(1).collect()[0]["operationMetrics"] or {}
-        return int(metrics.get("numOutputRows", 0))
 
     def commit(self, plan: TablePlan, settings: Settings, load_id: str,
                result: WriteResult | None = None) -> None:

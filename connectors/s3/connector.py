@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.aws.session import AWS_KEYS, aws_options, check_aws
 from sparkdms.connectors.base import Capabilities, Connector, ReadResult, WriteResult
+from sparkdms.connectors.lake.commits import save_counted
 from sparkdms.connectors.lake.connector import DELTA_PACKAGE, DeltaConnector
 from sparkdms.connectors.s3 import frames, layout
 from sparkdms.connectors.s3.definition import KEY as DEFINITION_KEY
@@ -152,7 +153,7 @@ class S3Connector(Connector):
         frame = frames.output_frame(df, self.opts, stamp)
         options = frames.write_options(self.opts, frames.records_per_file(frame, self.opts))
         if self.opts.data_format == "delta":
-            return self._write_delta(frame, plan, settings, options)
+            return self._write_delta(frame, plan, settings, load_id)
         stage = self.uri(self.staging(plan, load_id))
         frame.write.mode("overwrite").format(self.opts.data_format).options(**options).save(stage)
         schema = frame.schema if self.opts.data_format == "csv" else None
@@ -161,18 +162,13 @@ class S3Connector(Connector):
         return WriteResult(rows=rows, partitions=plan.partitioning.count)
 
     def _write_delta(self, frame: DataFrame, plan: TablePlan, settings: Settings,
-                     options: dict[str, str]) -> WriteResult:
-        from delta.tables import DeltaTable
-
+                     load_id: str) -> WriteResult:
         mode = "append" if settings[PREP] == "DO_NOTHING" else "overwrite"
-        path = self.uri(self.table_prefix(plan))
         writer = frame.write.format("delta").mode(mode)
         if mode == "overwrite":
             writer = writer.option("overwriteSchema", "true")
-        writer.save(path)
-        metrics = DeltaTable.forPath(self.spark, path).history(1).collect()[0]["operationMetrics"]
-        return WriteResult(rows=int((metrics or {}).get("numOutputRows", 0)),
-                           partitions=plan.partitioning.count)
+        rows = save_counted(self.spark, writer, self.uri(self.table_prefix(plan)), load_id)
+        return WriteResult(rows=rows, partitions=plan.partitioning.count)
 
     def commit(self, plan: TablePlan, settings: Settings, load_id: str,
                result: WriteResult | None = None) -> None:
