@@ -181,6 +181,16 @@ class ReadResult:
 
 
 @dataclass(frozen=True)
+class TextStream:
+    """A table's rows as the neutral text stream of a direct copy between two engines
+    (the form: ``sparkdms.connectors.wire``): the target columns in line order, and one
+    picklable item per Spark task, which ``Source.text_chunks`` reads on an executor."""
+
+    columns: tuple[str, ...]
+    parts: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """How far one task got with one table, as the target keeps it for ``--resume``:
     the load that wrote it, the plan's fingerprint, its state (``loading``: rows go into the
@@ -692,6 +702,18 @@ class Source(Endpointed, ABC):
         """The source's change log for ``task`` (cdc / full-load-and-cdc), or None: this
         engine has no change data capture."""
         return None
+
+    def text_stream(self, plan: TablePlan) -> TextStream | None:
+        """The table's rows as the neutral text stream, one item per partition, the plan's
+        filters applied; None: some column has no exact text form here (the table goes
+        through Spark rows). Default: this engine has none."""
+        return None
+
+    def text_chunks(self, item: Any) -> Iterator[bytes]:
+        """Executor side: the lines of one ``TextStream.parts`` item as bytes (a chunk holds
+        whole lines or not: the target does not care). It raises when the read fails,
+        never ends early, and releases its connection when closed."""
+        raise NotImplementedError(f"{self.engine} has no text stream")
 
 
 class Target(Endpointed, ABC):

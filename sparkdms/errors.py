@@ -94,14 +94,18 @@ class TableLoadError(SparkDmsError):
 
 
 class DirectCopyRefused(TableLoadError):
-    """A same-engine direct copy failed because the target refused a row's values (SQLSTATE
-    class 22/23); ``kind``: "data" or "truncation" (sparkdms.load.rejects); ``reason``: the
-    target's one-line message. The load may redo the table through Spark rows."""
+    """A direct copy failed because the target refused a row's values (SQLSTATE class
+    22/23, a LOAD DATA warning); ``kind``: "data" or "truncation" (sparkdms.load.rejects);
+    ``reason``: the target's one-line message. The load may redo the table through Spark
+    rows. ``exact``: the DataFrame path would meet the same refusal (a same-engine copy of
+    the same values), so an error policy that stops may stop at once; a copy between
+    engines is always redone, since Spark's conversions may carry the value."""
 
-    def __init__(self, table: str, reason: str, kind: str = "data") -> None:
+    def __init__(self, table: str, reason: str, kind: str = "data", exact: bool = True) -> None:
         super().__init__(table, "direct copy", f"the target refused a row: {reason}")
         self.reason = reason
         self.kind = kind
+        self.exact = exact
 
 
 class SelectionError(TerminalError):

@@ -253,7 +253,7 @@ def same_signature(connector: Any, owner: type, method: str) -> list[str]:
 # the load protocol and other calls with effects (tested on their own): never called as hooks
 NOT_HOOKS = frozenset({
     "prepare_task", "pre_load", "post_load", "prepare", "write", "commit", "abort",
-    "direct_copy", "can_direct_copy", "bind", "check_connection", "discover", "partitions",
+    "direct_copy", "can_direct_copy", "text_chunks", "bind", "check_connection", "discover", "partitions",
     "read", "unpushable", "count_rows", "adapt_column", "to_logical", "native_type"})
 
 

@@ -10,7 +10,7 @@ https://mariadb.com/kb/en/data-types/
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import END_MARKER, ReadResult, TableFilter
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ExpectationsSql,
         FailureStore,
         SqlValidation,
+        TextStream,
     )
 
     from sparkdms.task.settings import Settings
@@ -236,6 +237,17 @@ class MySQLConnector(SqlConnector):
         stats = {"ZeroDatesAsNull": sum(counts.values()), "ZeroDatesByColumn": counts} \
             if counts else {}
         return ReadResult(self.read_frame(spark, plan, partitions, pushed, end_marker), stats)
+
+    # -- as the source of a direct copy between engines (connectors/mysql/textout.py) --------
+    def text_stream(self, plan: TablePlan) -> TextStream | None:
+        from sparkdms.connectors.mysql import textout
+
+        return textout.text_stream(self, plan)
+
+    def text_chunks(self, item: Any) -> Iterator[bytes]:
+        from sparkdms.connectors.mysql import textout
+
+        return textout.chunks(self, item)
 
     def end_marked_sql(self, select: str, names: Sequence[str]) -> str:
         """A derived table with UNION ALL is materialized in full before its first row

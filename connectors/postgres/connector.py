@@ -6,8 +6,9 @@ https://www.postgresql.org/docs/current/datatype.html
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import Capabilities, ReadResult, TableFilter, WriteResult
@@ -461,61 +462,58 @@ class PostgresConnector(SqlConnector):
             copy.write(buf.getvalue())
         return batch.num_rows
 
-    # -- same-engine fast path -------------------------------------------------------------
+    # -- direct copies (connectors/sql/direct.py) -------------------------------------------
     def can_direct_copy(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
         """PostgreSQL to PostgreSQL where every target column is a source column, a widening
         cast of one or an added column PostgreSQL computes exactly as Spark would
-        (connectors/postgres/copycolumns.py), and no table-settings rule. Then rows need not
-        pass through Spark rows."""
-        return (settings["Sparkdms.DirectCopy"]
-                and source.dialect.family in self.capabilities.direct_copy_from
-                and not plan.settings
-                and pg_usertypes.direct_copy_safe(plan)
-                and copycolumns.select_list(source, plan) is not None)
+        (connectors/postgres/copycolumns.py); from another engine, where the source has the
+        table as the neutral text stream (connectors/wire.py). Never with a table-settings
+        rule or a LOB limit. Then rows need not pass through Spark rows."""
+        if not settings["Sparkdms.DirectCopy"] or plan.settings or plan.lob_limit is not None:
+            return False
+        if source.dialect.family in self.capabilities.direct_copy_from:
+            return (pg_usertypes.direct_copy_safe(plan)
+                    and copycolumns.select_list(source, plan) is not None)
+        return pg_usertypes.direct_copy_safe(plan) and source.text_stream(plan) is not None
 
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:
-        from sparkdms.connectors.sql.writer import copy_partition
+        from sparkdms.connectors.sql import direct
 
+        if source.dialect.family not in self.capabilities.direct_copy_from:
+            return direct.copy_text(spark, self, source, plan, settings, load_id)
         spec = self.write_spec(plan, settings, load_id)
         cols = ", ".join(copycolumns.select_list(source, plan) or [])
         base = f"SELECT {cols} FROM {source.qualify(plan.source.schema, plan.source.name)}"
         queries = [base + source.where_sql(plan.filters, plan.source, [p] if p else [])
                    for p in sqlparts.predicates(plan.partitioning.parts)]
         endpoint, source_class = source.endpoint, type(source)
-        try:
-            results = spark.sparkContext.parallelize(queries, len(queries)).map(
-                lambda q: copy_partition(spec, source_class, endpoint, q)).collect()
-        except Exception as err:  # a refused row: DirectCopyRefused (the load may redo it)
-            refused = _refused_in(str(err))
-            if refused is None:
-                raise
-            from sparkdms.errors import DirectCopyRefused
-
-            raise DirectCopyRefused(plan.source_label, *refused) from None
-        from sparkdms.connectors.sql.staging import written
-
-        return written([{"part": p, "attempt": a, "rows": n, "replaced": r}
-                        for p, a, n, r in results])
+        return direct.run_copies(
+            spark, plan, queries, lambda q: direct.copy_partition(spec, source_class, endpoint, q))
 
     def copy_stream(self, cur: Any, spec: WriteSpec, source: Any, query: str) -> int:
         cols = ", ".join(self.quote(c) for c in spec.columns)
         into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN (FORMAT binary)"
         conn = source.connect()
         try:
-            with conn.cursor() as scur, scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
+            with _refusals(), conn.cursor() as scur, \
+                    scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
                     cur.copy(into) as inp:
                 for data in out:
                     inp.write(data)
             conn.rollback()
-        except Exception as err:
-            from sparkdms.connectors.sql.rejects import is_row_error
-
-            if not is_row_error(err):
-                raise
-            raise RuntimeError(_REFUSED_MARK + _first_line(err)) from err  # the driver reads it
         finally:
             conn.close()
+        return cur.rowcount
+
+    def load_text(self, cur: Any, spec: WriteSpec, chunks: Iterator[bytes], attempt: int) -> int:
+        """One partition of another engine's text stream (connectors/wire.py) into the
+        staging table with a text COPY, which reads that form as it is."""
+        cols = ", ".join(self.quote(c) for c in spec.columns)
+        into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN"
+        with _refusals(), cur.copy(into) as inp:
+            for chunk in chunks:
+                inp.write(chunk)
         return cur.rowcount
 
     # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
@@ -533,22 +531,15 @@ class PostgresConnector(SqlConnector):
         return [(str(name), str(cond) if cond else "TRUE") for name, cond in rows]
 
 
-# A direct copy's refused row crosses from the executor to the driver as text in Spark's
-# error: this mark, then the kind and the target's one-line message.
-_REFUSED_MARK = "sparkdms-direct-copy-refused: "
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A value the target refuses (SQLSTATE class 22/23) as the direct copy's refusal."""
+    from sparkdms.connectors.sql.direct import refused
+    from sparkdms.connectors.sql.rejects import is_row_error
 
-
-def _first_line(err: BaseException) -> str:
-    from sparkdms.connectors.sql.rejects import refusal_kind
-
-    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    state = getattr(err, "sqlstate", None)
-    return f"{refusal_kind(text)}: {text}" + (f" (SQLSTATE {state})" if state else "")
-
-
-def _refused_in(text: str) -> tuple[str, str] | None:
-    """(reason, kind) of the first refused row named in a failed job's text, else None."""
-    import re
-
-    m = re.search(re.escape(_REFUSED_MARK) + r"(\w+): ([^\n]*)", text)
-    return None if m is None else (m.group(2).strip(), m.group(1))
+    try:
+        yield
+    except Exception as err:
+        if not is_row_error(err):
+            raise
+        raise refused(err) from err

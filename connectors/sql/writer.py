@@ -146,17 +146,6 @@ def write_partition(spec: WriteSpec, batches: Iterator[Any],
     return commit_partition(spec, fill, part, attempt)
 
 
-def copy_partition(spec: WriteSpec, source_class: type, source: Any,
-                   query: str) -> tuple[int, int, int, int]:
-    """Same-engine fast path: the source's COPY stream goes straight into the target's."""
-    part, attempt = spec.placed(task_attempt())
-
-    def fill(connector: Any, cur: Any) -> int:
-        return connector.copy_stream(cur, spec, source_class(source), query)
-
-    return commit_partition(spec, fill, part, attempt)
-
-
 def partition_writer(spec: WriteSpec,
                      end_marker: bool = False) -> Callable[[Iterator[Any]], Iterator[Any]]:
     def run(batches: Iterator[Any]) -> Iterator[Any]:

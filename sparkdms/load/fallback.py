@@ -1,6 +1,7 @@
-"""A same-engine direct copy that the target refuses a row of (a CHECK, a NOT NULL, a
-narrower column: SQLSTATE class 22 or 23) has no row-level path: unless the error policy
-stops at such a row, the table is redone through Spark rows, which reject row by row
+"""A direct copy that the target refuses a row of (a CHECK, a NOT NULL, a narrower column:
+SQLSTATE class 22 or 23) has no row-level path: unless the error policy stops at such a row
+(only for a same-engine copy, whose refusal Spark rows would meet too), the table is redone
+through Spark rows, which reject row by row
 (sparkdms.load.rejects). The failed copy's staging rows and ledger are dropped first, under
 the table's lock and with the same load id (the run's records and ``--resume`` unchanged)."""
 
@@ -27,7 +28,7 @@ def direct_or_redo(ctx: Any, tp: TablePlan, stats: TableStats, load_id: str,
         return ctx.target.direct_copy(ctx.spark, ctx.source, tp, settings, load_id)
     except DirectCopyRefused as err:
         stop = Policy.from_settings(settings).of(err.kind)
-        if stop in STOPPING:
+        if stop in STOPPING and err.exact:
             raise RejectedRowsError(
                 tp.source_label, f"a row refused by the target in the direct copy "
                 f"({POLICY_SETTING[err.kind]} {stop}): nothing of the table is committed; "
