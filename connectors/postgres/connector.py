@@ -494,13 +494,15 @@ class PostgresConnector(SqlConnector):
     def copy_stream(self, cur: Any, spec: WriteSpec, source: Any, query: str) -> int:
         cols = ", ".join(self.quote(c) for c in spec.columns)
         into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN (FORMAT binary)"
+        from sparkdms.connectors.sql.direct import rebatched
+
         conn = source.connect()
         try:
             with _refusals(), conn.cursor() as scur, \
                     scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
                     cur.copy(into) as inp:
-                for data in out:
-                    inp.write(data)
+                for block in rebatched(out):
+                    inp.write(block)
             conn.rollback()
         finally:
             conn.close()
