@@ -48,11 +48,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sparkdms.cdc.run import prepare as prepare_cdc
 
         cdc = prepare_cdc(prep)
+    from sparkdms.localrun import deferred
     from sparkdms.progress import run_info, start_spark_said  # lines before/after, UI URL
 
     no_ui = {"spark.ui.enabled": "false"} if getattr(args, "no_ui", False) else {}
-    spark, spark_seconds = start_spark_said(prep, args.master, {**conf_pairs(args.conf), **no_ui},
-                                            sys.stdout)
+    started_in: list[float] = []
+
+    def start() -> Any:
+        session, seconds = start_spark_said(prep, args.master,
+                                            {**conf_pairs(args.conf), **no_ui}, sys.stdout)
+        started_in.append(seconds)
+        return session
+
+    spark = deferred(prep, args.master, start)  # all direct copies: Spark only if needed
+    if spark is None:
+        spark = start()
+    else:
+        print(f"Every table is a direct copy: {spark.slots} local worker process(es), Spark "
+              "starts only if a table needs it", flush=True)
     validator = load_hook(prep, spark, args)  # EnableValidation: each table after its load
     from sparkdms.load.rejects import reject_file_for, summary_line
 
@@ -71,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = run_cdc(cdc, spark, load, getattr(args, "follow", False), sys.stdout,
                          validator)  # EnableValidation: the changed keys after the run
     after_load(validator, report)
-    report.run.update(run_info(spark, spark_seconds))  # versions, application id
+    report.run.update(run_info(spark, started_in[0] if started_in else None))  # versions, application id
     if line := summary_line(report):
         print(line)
     from sparkdms.report.html import html_path, write_html

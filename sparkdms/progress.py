@@ -107,6 +107,15 @@ class SparkRows:
 
     def __init__(self, spark: Any) -> None:
         self.tracker = self.url = None
+        self.pending = spark  # a session not started yet (sparkdms/localrun.py) is read later
+        self.attach()
+
+    def attach(self) -> None:
+        from sparkdms.localrun import is_started
+
+        if self.pending is None or not is_started(self.pending):
+            return
+        spark, self.pending = self.pending, None
         try:
             sc = spark.sparkContext
             self.tracker = sc.statusTracker()
@@ -117,6 +126,7 @@ class SparkRows:
 
     def records(self) -> dict[int, int]:
         """inputRecords per stage id (running and finished stages)."""
+        self.attach()
         if not self.url:
             return {}
         try:
@@ -282,12 +292,17 @@ def ui_url(spark: Any) -> str | None:
         return None
 
 
-def run_info(spark: Any, start_seconds: float) -> dict[str, Any]:
-    """The report's "run" section: versions, application id, time spent starting Spark."""
+def run_info(spark: Any, start_seconds: float | None) -> dict[str, Any]:
+    """The report's "run" section: versions, application id, time spent starting Spark
+    (``spark_started`` false: every table was a direct copy, sparkdms/localrun.py)."""
     from sparkdms import __version__
+    from sparkdms.localrun import is_started
 
+    if not is_started(spark):
+        return {"sparkdms_version": __version__, "spark_started": False,
+                "master": f"local[{spark.slots}] (direct copies in worker processes)"}
     info: dict[str, Any] = {"sparkdms_version": __version__, "spark_version": spark.version,
-                            "spark_start_seconds": round(start_seconds, 3)}
+                            "spark_start_seconds": round(start_seconds or 0.0, 3)}
     for key, read in (("application_id", lambda: spark.conf.get("spark.app.id")),
                       ("master", lambda: spark.conf.get("spark.master")),
                       ("spark_ui", lambda: ui_url(spark))):
@@ -319,7 +334,12 @@ def start_spark_said(prep: Any, master: str | None, extra_conf: dict[str, str],
 
 def job_group(spark: Any, label: str) -> None:
     """Tag this thread's Spark jobs with the table (the Spark UI shows it; the progress reads
-    it); on Spark Connect, which has no sparkContext, a job tag instead."""
+    it); on Spark Connect, which has no sparkContext, a job tag instead. A session not
+    started yet (sparkdms/localrun.py) is not started for it."""
+    from sparkdms.localrun import is_started
+
+    if not is_started(spark):
+        return
     try:
         spark.sparkContext.setJobGroup(label, f"sparkdms load {label}")
     except Exception:

@@ -71,10 +71,10 @@ def run_copies(spark: Any, plan: TablePlan, items: Sequence[Any],
     from sparkdms.connectors.sql.staging import written
 
     from sparkdms.errors import DirectCopyRefused
+    from sparkdms.localrun import run_tasks
 
     try:
-        results = spark.sparkContext.parallelize(list(items), max(1, len(items))) \
-            .map(copy).collect()
+        results = run_tasks(spark, items, copy)
     except Exception as err:  # a refused row: DirectCopyRefused (the load may redo it)
         found = refused_in(str(err))
         if found is None:

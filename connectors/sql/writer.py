@@ -48,8 +48,10 @@ def task_attempt() -> tuple[int, int]:
     from pyspark import TaskContext
 
     ctx = TaskContext.get()
-    if ctx is None:
-        return 0, uuid.uuid4().int >> 65
+    if ctx is None:  # a local worker process (sparkdms/localrun.py), else a fresh id
+        from sparkdms.localrun import current_task
+
+        return current_task() or (0, uuid.uuid4().int >> 65)
     return ctx.partitionId(), ctx.taskAttemptId()
 
 

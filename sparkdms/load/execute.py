@@ -98,9 +98,13 @@ def write_table(ctx: Context, tp: TablePlan, stats: TableStats, load_id: str,
         copied = direct_or_redo(ctx, tp, stats, load_id, resumed)
         if copied is not None:
             return copied
+    from sparkdms.localrun import session_of
     from sparkdms.plan.mapping import lob
+    from sparkdms.progress import job_group
 
-    read = read_table(ctx.spark, ctx.source, tp, ctx.target.wants_end_marker)
+    spark = session_of(ctx.spark)  # rows through Spark: a session not started starts now
+    job_group(spark, tp.source_label)
+    read = read_table(spark, ctx.source, tp, ctx.target.wants_end_marker)
     stats.extra.update(read.stats)
     df, lob_done = lob.apply(read.frame, tp, settings)
     result = ctx.target.write(to_target(df, tp), tp, settings, load_id)

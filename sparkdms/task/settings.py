@@ -75,6 +75,9 @@ SETTINGS: dict[str, Setting] = {
     "ErrorBehavior.FailOnNoTablesCaptured": Setting(bool, True),
     # sparkdms's own knobs
     "Sparkdms.RowsPerPartition": _int(250_000, 1),
+    # a plain local master whose tables are all direct copies runs them in Python worker
+    # processes and starts Spark only if a table needs it (sparkdms/localrun.py)
+    "Sparkdms.DirectCopyWithoutJvm": Setting(bool, True),
     "Sparkdms.MaxPartitionsPerTable": _int(64, 1),
     # target objects after the load (connectors/sql/objects/); PKs follow
     # FullLoadSettings.CreatePkAfterFullLoad as in AWS DMS

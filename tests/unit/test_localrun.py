@@ -1,0 +1,63 @@
+"""Direct copies on a local master without the JVM (sparkdms/localrun.py): which masters
+qualify, a session that starts only when asked, and tasks run in worker processes, each
+told its partition index, the first failure failing the whole."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sparkdms.localrun import LazySpark, current_task, is_started, local_slots, run_tasks
+
+
+@pytest.mark.parametrize(("master", "slots"), [
+    ("local", 1), ("local[3]", 3), ("local[*]", os.cpu_count()), (" local[2] ", 2),
+    ("local[2,4]", None), ("local[*,3]", None), ("spark://127.0.0.1:7077", None), ("yarn", None),
+])
+def test_local_slots(master, slots):
+    assert local_slots(master) == slots
+
+
+def test_a_lazy_session_starts_once_and_only_when_used():
+    calls = []
+
+    class Session:
+        version = "9.9"
+
+    def start():
+        calls.append(1)
+        return Session()
+
+    lazy = LazySpark(start, 2)
+    assert not is_started(lazy) and calls == []
+    assert lazy.version == "9.9" and lazy.version == "9.9"
+    assert is_started(lazy) and calls == [1]
+    assert is_started(object())  # anything else counts as a started session
+
+
+def where_and_pid(item: int) -> tuple[int, tuple[int, int] | None, int]:
+    return item, current_task(), os.getpid()
+
+
+def fail_on_three(item: int) -> int:
+    if item == 3:
+        raise ValueError(f"item {item} refused")
+    return item
+
+
+def test_tasks_run_in_worker_processes_with_their_partition_index():
+    lazy = LazySpark(lambda: pytest.fail("no session may start"), 2)
+    out = run_tasks(lazy, [10, 11, 12, 13, 14], where_and_pid)
+    assert [item for item, _, _ in out] == [10, 11, 12, 13, 14]
+    assert [where[0] for _, where, _ in out] == [0, 1, 2, 3, 4]
+    assert len({where[1] for _, where, _ in out}) == 5  # an attempt id each
+    assert all(pid != os.getpid() for _, _, pid in out)
+    assert not lazy.started
+
+
+def test_the_first_failure_fails_the_whole():
+    lazy = LazySpark(lambda: pytest.fail("no session may start"), 2)
+    with pytest.raises(ValueError, match="item 3 refused"):
+        run_tasks(lazy, [1, 2, 3, 4], fail_on_three)
+    assert run_tasks(lazy, [1, 2], fail_on_three) == [1, 2]  # the pool still works
