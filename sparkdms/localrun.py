@@ -86,6 +86,20 @@ def deferred(prep: Any, master: str | None, start: Callable[[], Any]) -> LazySpa
     return LazySpark(start, slots)
 
 
+_labels = threading.local()  # the table this thread loads (progress.job_group)
+_counts: dict[str, tuple[int, int]] = {}  # label -> (tasks, tasks done) run locally
+
+
+def label_tasks(label: str) -> None:
+    """Count the tasks this thread runs locally under ``label`` (a table), for the progress."""
+    _labels.name = label
+
+
+def tasks_of(label: str) -> tuple[int, int] | None:
+    """(tasks, tasks done) of ``label``'s local tasks so far, if any ran."""
+    return _counts.get(label)
+
+
 def current_task() -> tuple[int, int] | None:
     """(partition index, attempt id) of the task this worker process runs, if any."""
     return getattr(_task, "where", None)
@@ -121,6 +135,19 @@ def _shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _count(label: str, futures: list[Future]) -> None:
+    lock = threading.Lock()
+    _counts[label] = (len(futures), 0)
+
+    def one_done(_: Future) -> None:
+        with lock:
+            total, done = _counts[label]
+            _counts[label] = (total, done + 1)
+
+    for f in futures:
+        f.add_done_callback(one_done)
+
+
 def run_tasks(spark: Any, items: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """``fn(item)`` once per item, one task each, results in item order: on Spark's executors,
     or, for a LazySpark not started, in its local worker processes (the first failure fails
@@ -134,6 +161,9 @@ def run_tasks(spark: Any, items: Sequence[Any], fn: Callable[[Any], Any]) -> lis
     pool = _pool(spark.slots)
     futures: list[Future] = [pool.submit(_run_one, blob, i, uuid.uuid4().int >> 65)
                              for i in range(len(items))]
+    label = getattr(_labels, "name", None)
+    if label is not None:
+        _count(label, futures)
     done, pending = wait(futures, return_when=FIRST_EXCEPTION)
     failed = next((f for f in futures if f in done and f.exception() is not None), None)
     if failed is None:

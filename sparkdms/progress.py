@@ -137,7 +137,10 @@ class SparkRows:
         return {s["stageId"]: int(s.get("inputRecords") or 0) for s in stages}
 
     def sample(self, group: str, records: dict[int, int]) -> Sample:
-        out = Sample()
+        from sparkdms.localrun import tasks_of
+
+        local = tasks_of(group)  # run in local worker processes, not on Spark
+        out = Sample(*local) if local else Sample()
         if self.tracker is None:
             return out
         try:
@@ -336,9 +339,10 @@ def job_group(spark: Any, label: str) -> None:
     """Tag this thread's Spark jobs with the table (the Spark UI shows it; the progress reads
     it); on Spark Connect, which has no sparkContext, a job tag instead. A session not
     started yet (sparkdms/localrun.py) is not started for it."""
-    from sparkdms.localrun import is_started
+    from sparkdms.localrun import is_started, label_tasks
 
     if not is_started(spark):
+        label_tasks(label)
         return
     try:
         spark.sparkContext.setJobGroup(label, f"sparkdms load {label}")

@@ -61,3 +61,13 @@ def test_the_first_failure_fails_the_whole():
     with pytest.raises(ValueError, match="item 3 refused"):
         run_tasks(lazy, [1, 2, 3, 4], fail_on_three)
     assert run_tasks(lazy, [1, 2], fail_on_three) == [1, 2]  # the pool still works
+
+
+def test_a_labelled_threads_tasks_are_counted_for_the_progress():
+    from sparkdms.localrun import label_tasks, tasks_of
+
+    lazy = LazySpark(lambda: pytest.fail("no session may start"), 2)
+    label_tasks("s.counted")
+    run_tasks(lazy, [1, 2, 3], where_and_pid)
+    assert tasks_of("s.counted") == (3, 3)
+    assert tasks_of("s.other") is None
