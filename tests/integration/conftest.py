@@ -231,6 +231,22 @@ def drop_replication_slots(endpoint: Endpoint) -> None:
                      "WHERE database = current_database()")
 
 
+@pytest.fixture
+def src(request: pytest.FixtureRequest, pg_db: Endpoint) -> Iterator[Endpoint]:
+    """``pg_db`` with the test module's ``SCHEMA`` run in it; its replication slots are dropped
+    afterwards (a database with a slot cannot be dropped). A module may define its own."""
+    with pg_connect(pg_db) as conn:
+        conn.execute(request.module.SCHEMA)
+    yield pg_db
+    drop_replication_slots(pg_db)
+
+
+@pytest.fixture
+def dst(src: Endpoint, pg_dst: Endpoint) -> Endpoint:
+    """A second PostgreSQL database, set up after ``src`` (so its slots are dropped last)."""
+    return pg_dst
+
+
 @pytest.fixture(scope="session")
 def spark_master() -> str:
     """URL of the standalone master of scripts/spark-cluster.sh, once it has a live worker."""

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sparkdms.cli import main as sparkdms
-from tests.integration.conftest import drop_replication_slots, my_connect, pg_connect
+from tests.integration.conftest import my_connect, pg_connect
 from tests.integration.helpers import (
     WriteLoad,
     assert_same_rows,
@@ -39,22 +36,6 @@ INSERT INTO public.ledger SELECT g, g % 400 + 1, 'seed ''' || g,
 TABLES = ("accounts", "ledger")
 FAST = {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
         "ChangeProcessingTuning": {"MinTransactionSize": 1000}}
-
-
-@pytest.fixture
-def src(pg_db: dict) -> Iterator[dict]:
-    """The source database with two tables; its replication slots are dropped afterwards
-    (a database with a slot cannot be dropped)."""
-    with pg_connect(pg_db) as conn:
-        conn.execute(SCHEMA)
-    yield pg_db
-    drop_replication_slots(pg_db)
-
-
-@pytest.fixture
-def dst(src: dict, pg_dst: dict) -> dict:
-    """The target database (after ``src``: its slots are dropped last)."""
-    return pg_dst
 
 
 class Writer(WriteLoad):

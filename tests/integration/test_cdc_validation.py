@@ -6,14 +6,11 @@ awsdms_validation_failures_v1, and fails the run."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sparkdms.cli import main as sparkdms
-from tests.integration.conftest import drop_replication_slots, pg_connect
+from tests.integration.conftest import pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
 from tests.integration.test_cdc_postgres import FAST, run_ok
 
@@ -49,20 +46,6 @@ CREATE TRIGGER tamper_upd BEFORE UPDATE ON public.accounts FOR EACH ROW
 CREATE TRIGGER tamper_del BEFORE DELETE ON public.accounts FOR EACH ROW
   WHEN (OLD.id = 8) EXECUTE FUNCTION public.tamper();
 """
-
-
-@pytest.fixture
-def src(pg_db: dict) -> Iterator[dict]:
-    with pg_connect(pg_db) as conn:
-        conn.execute(SCHEMA)
-    yield pg_db
-    drop_replication_slots(pg_db)
-
-
-@pytest.fixture
-def dst(src: dict, pg_dst: dict) -> dict:
-    """The target database (after ``src``: its slots are dropped last)."""
-    return pg_dst
 
 
 def rows(endpoint: dict, table: str) -> Any:
