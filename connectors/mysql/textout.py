@@ -105,7 +105,8 @@ def _option_file(connector: Any) -> str | None:
     the password holds a character an option file cannot carry plainly."""
     info = connector.conn_info()
     password = info.password.reveal() if info.password else ""
-    if any(ch in password for ch in "\"\\\n\r'#;") or password.strip() != password:
+    plain = all(str(v or "").strip() == str(v or "") for v in (info.host, info.user, password))
+    if not (info.host and info.user and plain) or any(ch in password for ch in "\"\\\n\r'#;"):
         return None
     fd, path = tempfile.mkstemp(prefix="sdms-client-", suffix=".cnf")
     with os.fdopen(fd, "w") as f:

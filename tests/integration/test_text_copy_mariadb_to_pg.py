@@ -161,3 +161,21 @@ def test_a_source_stream_cut_mid_partition_is_retried_exact(my_db, pg_db, tmp_pa
         expected = fetch(conn, "SELECT id, ii, vc, tx, dt6, dc FROM wired")
     assert len(rows) == len(expected)
     assert_same_rows(normalise(expected), normalise(rows))
+
+
+def test_the_client_and_the_driver_read_the_same_bytes(my_db, pg_db, tmp_path):
+    from sparkdms.connectors.mysql.textout import chunks, client
+
+    from sparkdms.app import prepare
+
+    seed(my_db, extra=500)
+    task = write_task(tmp_path, my_db, pg_db, [selection(my_db["database"], "wired")])
+    prep = prepare(task)
+    stream = prep.source.text_stream(prep.plan.tables[0])
+    assert stream is not None and client() is not None
+    got = [(b"".join(chunks(prep.source, q)), b"".join(chunks(prep.source, q, program="")))
+            for q in stream.parts]
+    assert all(by_client == by_driver for by_client, by_driver in got)
+    lines = b"".join(c for c, _ in got).splitlines()
+    assert len(lines) == len(ROWS) + 500
+    assert all(line.count(b"\t") == len(stream.columns) - 1 for line in lines)
