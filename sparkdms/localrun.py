@@ -83,6 +83,7 @@ def deferred(prep: Any, master: str | None, start: Callable[[], Any]) -> LazySpa
     if not all(prep.target.can_direct_copy(prep.source, tp, task.settings)
                for tp in prep.plan.tables):
         return None
+    warm(slots)  # the workers start and import while the tables are prepared
     return LazySpark(start, slots)
 
 
@@ -127,6 +128,19 @@ def _pool(slots: int) -> ProcessPoolExecutor:
             # spawn: the run has threads (tables, progress), which fork would copy mid-lock
             _pools[slots] = ProcessPoolExecutor(slots, mp_context=multiprocessing.get_context("spawn"))
         return _pools[slots]
+
+
+def _imports() -> None:
+    from pyspark import cloudpickle  # noqa: F401
+
+    import sparkdms.connectors.sql.direct  # noqa: F401 (what a direct copy's task imports)
+
+
+def warm(slots: int) -> None:
+    """Start the pool's worker processes now, each importing what a task needs."""
+    pool = _pool(slots)
+    for _ in range(slots):
+        pool.submit(_imports)
 
 
 @atexit.register
