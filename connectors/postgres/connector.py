@@ -497,7 +497,9 @@ class PostgresConnector(SqlConnector):
         from sparkdms.connectors.sql.direct import rebatched
 
         conn = source.connect()
-        try:
+        try:  # text in binary COPY is in each side's client encoding: UTF-8 on both
+            conn.execute("SET client_encoding = 'UTF8'")
+            cur.execute("SET LOCAL client_encoding = 'UTF8'")
             with _refusals(), conn.cursor() as scur, \
                     scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
                     cur.copy(into) as inp:
@@ -513,6 +515,7 @@ class PostgresConnector(SqlConnector):
         staging table with a text COPY, which reads that form as it is."""
         cols = ", ".join(self.quote(c) for c in spec.columns)
         into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN"
+        cur.execute("SET LOCAL client_encoding = 'UTF8'")  # the stream's, whatever the database's
         with _refusals(), cur.copy(into) as inp:
             for chunk in chunks:
                 inp.write(chunk)

@@ -138,3 +138,21 @@ def test_a_worker_killed_mid_partition_leaves_the_previous_table(pg_db, pg_dst, 
     out = again.communicate(timeout=600)[0]
     assert again.returncode == 0, out
     assert_same_rows(normalise(rows_of(pg_db)), normalise(rows_of(pg_dst)))
+
+
+def test_text_keeps_its_characters_between_databases_of_other_encodings(pg_db, tmp_path):
+    with pg_connect(pg_db) as conn:
+        conn.execute("CREATE TABLE public.items (id int PRIMARY KEY, name varchar(20), note text)")
+        conn.execute("INSERT INTO public.items VALUES (1, 'Zoë café', 'naïve ß'), "
+                     "(2, '¡olé!', NULL), (3, NULL, 'ÿ\\')")
+        conn.commit()
+    latin1 = {**pg_db, "database": pg_db["database"] + "_latin1"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{latin1["database"]}" ENCODING \'LATIN1\' '
+                     "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    proc = start(task_file(tmp_path, pg_db, latin1), tmp_path / "r.json")
+    out = proc.communicate(timeout=600)[0]
+    assert proc.returncode == 0, out
+    assert "direct copy" in json.loads((tmp_path / "r.json").read_text())["tables"][0][
+        "PartitionMethod"]
+    assert_same_rows(normalise(rows_of(pg_db)), normalise(rows_of(latin1)))

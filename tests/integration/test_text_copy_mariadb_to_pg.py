@@ -179,3 +179,21 @@ def test_the_client_and_the_driver_read_the_same_bytes(my_db, pg_db, tmp_path):
     lines = b"".join(c for c, _ in got).splitlines()
     assert len(lines) == len(ROWS) + 500
     assert all(line.count(b"\t") == len(stream.columns) - 1 for line in lines)
+
+
+def test_a_latin1_target_database_gets_the_same_characters(my_db, pg_db, tmp_path):
+    with my_connect(my_db) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE wired (id int PRIMARY KEY, vc varchar(20), tx text)")
+        cur.executemany("INSERT INTO wired VALUES (%s, %s, %s)",
+                        [(1, "Zoë café", "naïve\tß"), (2, "¡olé!", None), (3, None, "ÿ\\")])
+        conn.commit()
+    latin1 = {**pg_db, "database": pg_db["database"] + "_latin1"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{latin1["database"]}" ENCODING \'LATIN1\' '
+                     "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    stats = load(tmp_path, my_db, latin1, True)
+    assert "direct copy" in stats["PartitionMethod"]
+    with pg_connect(latin1) as conn:
+        rows = fetch(conn, "SELECT id, vc, tx FROM public.wired")
+    with my_connect(my_db) as conn:
+        assert_same_rows(normalise(fetch(conn, "SELECT id, vc, tx FROM wired")), normalise(rows))
