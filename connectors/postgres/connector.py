@@ -139,10 +139,12 @@ class PostgresConnector(SqlConnector):
             info = self.conn_info()
             return psycopg.connect(self._libpq_from_url(), user=info.user,
                                    password=info.password.reveal() if info.password else None,
-                                   connect_timeout=10)
+                                   connect_timeout=10, client_encoding="UTF8")
+        # UTF-8 whatever the database's encoding: COPY data (CSV from Arrow, the direct
+        # copies' streams) is UTF-8, and the server reads it in the client encoding
         return psycopg.connect(host=e.host, port=e.port or self.default_port, dbname=e.database,
                                user=e.user, password=e.password.reveal() if e.password else None,
-                               connect_timeout=10)
+                               connect_timeout=10, client_encoding="UTF8")
 
     def _libpq_from_url(self) -> str:
         # jdbc:postgresql://u:pw@host:port/db?opts -> postgresql://host:port/db?opts
@@ -497,9 +499,7 @@ class PostgresConnector(SqlConnector):
         from sparkdms.connectors.sql.direct import rebatched
 
         conn = source.connect()
-        try:  # text in binary COPY is in each side's client encoding: UTF-8 on both
-            conn.execute("SET client_encoding = 'UTF8'")
-            cur.execute("SET LOCAL client_encoding = 'UTF8'")
+        try:
             with _refusals(), conn.cursor() as scur, \
                     scur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as out, \
                     cur.copy(into) as inp:
@@ -515,7 +515,6 @@ class PostgresConnector(SqlConnector):
         staging table with a text COPY, which reads that form as it is."""
         cols = ", ".join(self.quote(c) for c in spec.columns)
         into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN"
-        cur.execute("SET LOCAL client_encoding = 'UTF8'")  # the stream's, whatever the database's
         with _refusals(), cur.copy(into) as inp:
             for chunk in chunks:
                 inp.write(chunk)

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
 
@@ -140,7 +142,9 @@ def test_a_worker_killed_mid_partition_leaves_the_previous_table(pg_db, pg_dst, 
     assert_same_rows(normalise(rows_of(pg_db)), normalise(rows_of(pg_dst)))
 
 
-def test_text_keeps_its_characters_between_databases_of_other_encodings(pg_db, tmp_path):
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-copy", "dataframe"])
+def test_text_keeps_its_characters_between_databases_of_other_encodings(pg_db, tmp_path,
+                                                                         direct):
     with pg_connect(pg_db) as conn:
         conn.execute("CREATE TABLE public.items (id int PRIMARY KEY, name varchar(20), note text)")
         conn.execute("INSERT INTO public.items VALUES (1, 'Zoë café', 'naïve ß'), "
@@ -150,9 +154,12 @@ def test_text_keeps_its_characters_between_databases_of_other_encodings(pg_db, t
     with pg_connect(pg_db, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{latin1["database"]}" ENCODING \'LATIN1\' '
                      "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
-    proc = start(task_file(tmp_path, pg_db, latin1), tmp_path / "r.json")
+    task = write_task(tmp_path, pg_db, latin1, [selection("public", "items")],
+                      {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
+                       "Sparkdms": {"DirectCopy": direct}})
+    proc = start(task, tmp_path / "r.json")
     out = proc.communicate(timeout=600)[0]
     assert proc.returncode == 0, out
-    assert "direct copy" in json.loads((tmp_path / "r.json").read_text())["tables"][0][
-        "PartitionMethod"]
+    method = json.loads((tmp_path / "r.json").read_text())["tables"][0]["PartitionMethod"]
+    assert ("direct copy" in method) is direct
     assert_same_rows(normalise(rows_of(pg_db)), normalise(rows_of(latin1)))
