@@ -83,7 +83,7 @@ def deferred(prep: Any, master: str | None, start: Callable[[], Any]) -> LazySpa
     if not all(prep.target.can_direct_copy(prep.source, tp, task.settings)
                for tp in prep.plan.tables):
         return None
-    warm(slots)  # the workers start and import while the tables are prepared
+    warm(slots, [type(prep.source).__module__, type(prep.target).__module__])
     return LazySpark(start, slots)
 
 
@@ -130,17 +130,21 @@ def _pool(slots: int) -> ProcessPoolExecutor:
         return _pools[slots]
 
 
-def _imports() -> None:
+def _imports(modules: Sequence[str]) -> None:
+    import importlib
+
     from pyspark import cloudpickle  # noqa: F401
 
-    import sparkdms.connectors.sql.direct  # noqa: F401 (what a direct copy's task imports)
+    for name in modules:
+        importlib.import_module(name)
 
 
-def warm(slots: int) -> None:
-    """Start the pool's worker processes now, each importing what a task needs."""
+def warm(slots: int, modules: Sequence[str] = ()) -> None:
+    """Start the pool's worker processes now, each importing ``modules`` (the engines' own,
+    which a task unpickles) while the driver prepares the tables."""
     pool = _pool(slots)
     for _ in range(slots):
-        pool.submit(_imports)
+        pool.submit(_imports, tuple(modules))
 
 
 @atexit.register
