@@ -45,6 +45,7 @@ TASKS = {
     "transform": ROOT / "bench" / "pg-to-pg-transform.yaml",
     "my-to-pg": ROOT / "bench" / "mariadb-to-pg.yaml",
     "pg-to-my": ROOT / "bench" / "pg-to-mariadb.yaml",
+    "pg-to-my-dataframe": ROOT / "bench" / "pg-to-mariadb-dataframe.yaml",
 }
 CASES = {
     "pg-pg": "PostgreSQL → PostgreSQL, identity",
@@ -355,7 +356,10 @@ def cases(args: argparse.Namespace, versions: dict[str, str | None]) -> list[tup
                           versions, "postgres")]),
         (Case("pg-my", src_pg, expected), [
             Method("COPY TO + LOAD DATA LOCAL INFILE", floor_pg_to_my, my(dst_db("copy")), floor=True),
-            Method("sparkdms", lambda: sparkdms("pg-to-my", m, my(dst_db("sparkdms"))),
+            Method("sparkdms (direct copy)", lambda: sparkdms("pg-to-my", m, my(dst_db("sparkdms"))),
+                   my(dst_db("sparkdms")), kind="sparkdms"),
+            Method("sparkdms (DataFrame path)",
+                   lambda: sparkdms("pg-to-my-dataframe", m, my(dst_db("sparkdms"))),
                    my(dst_db("sparkdms")), kind="sparkdms"),
             *peer_methods(tuple(p for p in ("sling", "dlt") if p in selected), src_pg, versions,
                           "mariadb")]),

@@ -268,10 +268,12 @@ def column_setting(arrow_type: Any, target: str) -> tuple[bool, str | None]:
     return target in allowed, allowed.get(target)
 
 
-def load_sql(connector: Any, spec: Any, settings: list[str | None]) -> str:
+def load_sql(connector: Any, spec: Any, settings: list[str | None],
+             extra: tuple[str, ...] = ()) -> str:
     """``LOAD DATA LOCAL INFILE %s INTO TABLE ...`` with a user variable per column that
-    needs a SET expression; ``%`` of names doubled (the file name is the one parameter)."""
-    targets, sets = [], []
+    needs a SET expression, then the ``extra`` SET assignments; ``%`` of names doubled (the
+    file name is the one parameter)."""
+    targets, sets = [], list(extra)
     for i, (name, setting) in enumerate(zip(spec.columns, settings, strict=True)):
         q = connector.quote(name)
         if setting is None:

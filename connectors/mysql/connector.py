@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sparkdms.connectors.base import END_MARKER, ReadResult, TableFilter
+from sparkdms.connectors.base import END_MARKER, ReadResult, TableFilter, WriteResult
 from sparkdms.connectors.mysql import bulk, durations
 from sparkdms.connectors.mysql import objects as my_objects
 from sparkdms.connectors.mysql.adapt import adapt
@@ -425,6 +425,27 @@ class MySQLConnector(SqlConnector):
         if rows:
             cur.executemany(sql, rows)
         return len(rows)
+
+    # -- as the target of a direct copy between engines (connectors/mysql/textin.py) --------
+    def can_direct_copy(self, source: Any, plan: TablePlan, settings: Settings) -> bool:
+        """Where the source has the table as the neutral text stream (connectors/wire.py)
+        and every column's form loads with LOAD DATA; never with a table-settings rule, a
+        LOB limit or ``bulk_load: false``."""
+        from sparkdms.connectors.mysql import textin
+
+        return textin.can_copy(self, source, plan, settings)
+
+    def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
+                    load_id: str) -> WriteResult:
+        from sparkdms.connectors.sql import direct
+
+        return direct.copy_text(spark, self, source, plan, settings, load_id)
+
+    def load_text(self, cur: Any, spec: WriteSpec, chunks: Iterator[bytes], attempt: int) -> int:
+        """One partition of another engine's text stream, LOAD DATA from a named pipe."""
+        from sparkdms.connectors.mysql import textin
+
+        return textin.load(self, cur, spec, chunks, attempt)
 
     # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
     def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:

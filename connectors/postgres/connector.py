@@ -30,7 +30,13 @@ XIDS_TABLE = "sparkdms_load_xids"  # subtransactions of attempts (note_savepoint
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
-    from sparkdms.connectors.base import AssessmentHooks, ExpectationsSql, FailureStore, SqlValidation
+    from sparkdms.connectors.base import (
+        AssessmentHooks,
+        ExpectationsSql,
+        FailureStore,
+        SqlValidation,
+        TextStream,
+    )
 
     from sparkdms.task.settings import Settings
 
@@ -519,6 +525,17 @@ class PostgresConnector(SqlConnector):
             for chunk in chunks:
                 inp.write(chunk)
         return cur.rowcount
+
+    # -- as the source of a direct copy between engines (connectors/postgres/textout.py) -----
+    def text_stream(self, plan: TablePlan) -> TextStream | None:
+        from sparkdms.connectors.postgres import textout
+
+        return textout.text_stream(self, plan)
+
+    def text_chunks(self, item: Any) -> Iterator[bytes]:
+        from sparkdms.connectors.postgres import textout
+
+        return textout.chunks(self, item)
 
     # -- native partitions (table-settings parallel-load; sparkdms/plan/mapping/table_settings.py) --
     def native_partitions(self, table: Table, leaves: bool = False) -> list[tuple[str, str]]:

@@ -68,8 +68,7 @@ def target_rows(endpoint: dict) -> list[tuple]:
 def test_a_source_read_failing_mid_partition_is_retried_whole(pg_db, target, tmp_path):
     seed(pg_db)
     own = {"RowsPerPartition": ROWS, "FetchSize": 1000}  # one partition of every row
-    if target["engine"] == "postgres":
-        own["DirectCopy"] = False  # the DataFrame path, where the loss was seen
+    own["DirectCopy"] = False  # the DataFrame path, where the loss was seen (JDBC reads)
     settings = {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"}, "Sparkdms": own}
     rule = selection("public", "src")
     rule["object-locator"]["table-type"] = "view"

@@ -29,7 +29,9 @@ def test_postgres_without_key_uses_block_ranges(pg_db, my_db, spark, tmp_path):
     task = write_task(tmp_path, pg_db, my_db, [selection("public", "log")], SETTINGS)
     assert sparkdms(["run", str(task), "--report", str(tmp_path / "r.json")]) == 0
     table = report_of(tmp_path / "r.json")
-    assert table["PartitionMethod"] == "ctid" and table["Partitions"] > 1
+    # the direct copy between engines (connectors/mysql/textin.py) reads the same ranges
+    assert table["PartitionMethod"].removesuffix(" (direct copy)") == "ctid"
+    assert table["Partitions"] > 1
     with my_connect(my_db) as conn:
         target = fetch(conn, "SELECT k, v, note FROM log")
     assert_same_rows(normalise(source), normalise(target))
@@ -48,7 +50,9 @@ def test_mariadb_without_key_uses_crc32_buckets(pg_db, my_db, spark, tmp_path):
     task = write_task(tmp_path, my_db, pg_db, [selection(my_db["database"], "log")], SETTINGS)
     assert sparkdms(["run", str(task), "--report", str(tmp_path / "r.json")]) == 0
     table = report_of(tmp_path / "r.json")
-    assert table["PartitionMethod"] == "hash" and table["Partitions"] > 1
+    # the direct copy between engines (connectors/mysql/textout.py) reads the same buckets
+    assert table["PartitionMethod"].removesuffix(" (direct copy)") == "hash"
+    assert table["Partitions"] > 1
     with pg_connect(pg_db) as conn:
         target = fetch(conn, "SELECT k, v, note FROM public.log")
     assert_same_rows(normalise(source), normalise(target))
