@@ -71,12 +71,25 @@ def session_of(spark: Any) -> Any:
     return spark.session() if isinstance(spark, LazySpark) else spark
 
 
+def spark_running() -> bool:
+    """Under spark-submit (its master decides), or a session already up in this process
+    (a notebook, the tests): then Spark runs the tasks, at no start cost."""
+    if os.environ.get("SPARKDMS_UNDER_SUBMIT"):
+        return True
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None
+
+
 def deferred(prep: Any, master: str | None, start: Callable[[], Any]) -> LazySpark | None:
     """A LazySpark when the run may need no Spark: ``Sparkdms.DirectCopyWithoutJvm``, a plain
-    local master, a full load without validation, and every table a direct copy."""
+    local master and no session running yet, a full load without validation, and every
+    table a direct copy."""
     task = prep.task
     slots = local_slots(master or task.spark.get("master") or "local[*]")
-    if (slots is None or not task.settings["Sparkdms.DirectCopyWithoutJvm"]
+    if slots is None or spark_running():
+        return None
+    if (not task.settings["Sparkdms.DirectCopyWithoutJvm"]
             or task.migration_type != "full-load"
             or task.settings["ValidationSettings.EnableValidation"] or not prep.plan.tables):
         return None

@@ -71,3 +71,37 @@ def test_a_labelled_threads_tasks_are_counted_for_the_progress():
     run_tasks(lazy, [1, 2, 3], where_and_pid)
     assert tasks_of("s.counted") == (3, 3)
     assert tasks_of("s.other") is None
+
+
+def test_deferred_only_for_an_all_direct_full_load_on_a_plain_local_master(monkeypatch):
+    from types import SimpleNamespace
+
+    from sparkdms.localrun import deferred
+
+    class Target:
+        def __init__(self, direct: bool) -> None:
+            self.direct = direct
+
+        def can_direct_copy(self, source, plan, settings):
+            return self.direct
+
+    def prep(direct=True, migration="full-load", validation=False, master="local[*]"):
+        settings = {"Sparkdms.DirectCopyWithoutJvm": True,
+                    "ValidationSettings.EnableValidation": validation}
+        task = SimpleNamespace(settings=settings, migration_type=migration,
+                               spark={"master": master})
+        return SimpleNamespace(task=task, plan=SimpleNamespace(tables=("t1", "t2")),
+                               source=object(), target=Target(direct))
+
+    monkeypatch.setattr("sparkdms.localrun.warm", lambda slots, modules=(): None)
+    monkeypatch.setattr("sparkdms.localrun.spark_running", lambda: False)
+    start = lambda: pytest.fail("no session may start")  # noqa: E731
+    assert isinstance(deferred(prep(), None, start), LazySpark)
+    assert deferred(prep(), "local[3]", start).slots == 3
+    assert deferred(prep(direct=False), None, start) is None
+    assert deferred(prep(migration="full-load-and-cdc"), None, start) is None
+    assert deferred(prep(validation=True), None, start) is None
+    assert deferred(prep(master="spark://h:7077"), None, start) is None
+    assert deferred(prep(), "local[2,3]", start) is None
+    monkeypatch.setattr("sparkdms.localrun.spark_running", lambda: True)
+    assert deferred(prep(), None, start) is None
