@@ -83,18 +83,22 @@ def both(a: Callable[[], T], b: Callable[[], T]) -> tuple[T, T]:
 class Comparison:
     def __init__(self, src: Side, tgt: Side, specs: list[ColumnSpec], key: list[str], mode: str,
                  partition_size: int, budget: Budget,
-                 on_counts: Callable[[int, int], None] | None = None) -> None:
+                 on_source_rows: Callable[[int], None] | None = None) -> None:
         self.src, self.tgt, self.specs, self.key, self.mode = src, tgt, specs, key, mode
         self.partition_size, self.budget = partition_size, budget
-        self.on_counts = on_counts  # told the row counts as soon as they are known
+        self.on_source_rows = on_source_rows  # told the source's row count as soon as known
         self.out = Outcome()
+
+    def source_count(self) -> int:
+        rows = self.src.count()
+        if self.on_source_rows is not None:  # without waiting for the target's count
+            self.on_source_rows(rows)
+        return rows
 
     # -- pass 1..n: checksums per range ------------------------------------------------
     def run(self) -> Outcome:
         out = self.out
-        out.source_rows, out.target_rows = both(self.src.count, self.tgt.count)
-        if self.on_counts is not None:
-            self.on_counts(out.source_rows, out.target_rows)
+        out.source_rows, out.target_rows = both(self.source_count, self.tgt.count)
         bounds = None
         if self.mode == "range":
             a, b = both(self.src.bounds, self.tgt.bounds)

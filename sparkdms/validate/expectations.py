@@ -13,13 +13,16 @@ could not run (it raised, lost its connection; the reason in ``error``, or per c
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,12 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()  # a great-expectations context is not thread-safe
 SITE = "sparkdms"
+# Each check's verdict and its unexpected count, without a sample of the unexpected values:
+# great-expectations reads a sample with one query per checked column (a whole scan of the
+# table when nothing is unexpected), and a NOT NULL check's sample is only NULLs. The
+# checksum comparison reports the rows that differ.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+PERSIST_FRAME = False
 
 
 def spark_seen(name: str) -> str:
@@ -103,6 +112,26 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
+@contextmanager
+def long_lived_import(module: str) -> Iterator[None]:
+    """The first import of great-expectations builds a large graph of objects that live as
+    long as the process (seconds of CPU). Meanwhile the cyclic collector is off (it would
+    traverse the growing graph again and again: a fifth of the import); afterwards the graph
+    is frozen, so that no later collection, at the interpreter's exit either, walks it again
+    (seconds at the end of every ``sparkdms validate``). Once imported: nothing to do."""
+    if module in sys.modules:
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.freeze()
+
+
 class Expectations:
     """One great-expectations context per task; tables are validated one at a time."""
 
@@ -123,8 +152,9 @@ class Expectations:
 
     def start(self) -> Any:
         if self.context is None:
-            import great_expectations as gx
-            from great_expectations.data_context.types.base import ProgressBarsConfig
+            with long_lived_import("great_expectations"):
+                import great_expectations as gx
+                from great_expectations.data_context.types.base import ProgressBarsConfig
 
             logging.getLogger("great_expectations").setLevel(logging.ERROR)
             warnings.filterwarnings("ignore", module="great_expectations")
@@ -164,8 +194,10 @@ class Expectations:
                 params: dict[str, Any] = {}
             else:
                 types = frame_types(frame())
-                if "spark" not in self.sources:
-                    self.sources["spark"] = ctx.data_sources.add_spark("target frames")
+                if "spark" not in self.sources:  # not cached: each check's one job reads the
+                    # columns it needs, where caching would first materialise every column
+                    self.sources["spark"] = ctx.data_sources.add_spark("target frames",
+                                                                       persist=PERSIST_FRAME)
                 asset = self.sources["spark"].add_dataframe_asset(name)
                 batch = asset.add_batch_definition_whole_dataframe("whole table")
                 params = {"dataframe": frame()}
@@ -179,7 +211,8 @@ class Expectations:
                 actions = ([gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE])]
                            if self.docs_dir else [])
                 checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                    name=name, validation_definitions=[definition], actions=actions))
+                    name=name, validation_definitions=[definition], actions=actions,
+                    result_format=RESULT_FORMAT))
                 result = checkpoint.run(batch_parameters=params or None)
             finally:
                 ctx.suites.delete(suite.name)  # the next run of the same table name adds it again
@@ -267,7 +300,7 @@ def describe(r: Any) -> str:
         return f"{text}: error {errors[0].splitlines()[0]}"
     if res.get("unexpected_count") is not None:
         sample = (res.get("partial_unexpected_list") or [])[:3]
-        return f"{text}: {res['unexpected_count']} unexpected, e.g. {sample}"
+        return f"{text}: {res['unexpected_count']} unexpected" + (f", e.g. {sample}" if sample else "")
     return f"{text}: observed {res.get('observed_value')}"
 
 
@@ -287,7 +320,7 @@ class Background:
         self.error: BaseException | None = None
         self.seconds = 0.0
 
-    def start(self, source_rows: int, target_rows: int = 0) -> None:
+    def start(self, source_rows: int) -> None:
         if self.gx is None or self.thread is not None:
             return
         self.thread = threading.Thread(target=self.run, args=(source_rows,), daemon=True,

@@ -111,7 +111,7 @@ class Validator:
             try:
                 part = Comparison(src, tgt, specs, cols.key, mode,
                                   self.settings["ValidationSettings.PartitionSize"], budget,
-                                  on_counts=expect.start).run()
+                                  on_source_rows=expect.start).run()
             finally:
                 src.close()
                 tgt.close()

@@ -440,3 +440,57 @@ def test_plan_renames_removed_added_columns_and_type_changes(pg_db, my_db, spark
         ({"id": "3"}, ["tag"])]
     assert sorted((f["KEY"]["id"], list(f["DETAILS"])) for f in by["t2"]["ValidationFailures"]) == [
         ("3", ["price"]), ("4", ["new_name"])]
+
+
+RATED = """
+CREATE TABLE public.rated (id integer PRIMARY KEY, name varchar(20) NOT NULL, score numeric(6,2));
+INSERT INTO public.rated SELECT g, 'name ' || g, g / 4.0 FROM generate_series(1, 300) g;
+"""
+# great-expectations' verdict on a target where row 5 lost its NOT NULL name and row 7 is gone:
+# each check names its count (no sample of the unexpected values is read)
+RATED_NOT_MET = ["expect_column_values_to_not_be_null(column=name): 1 unexpected",
+                 "expect_table_row_count_to_equal(value=300): observed 299"]
+
+
+def assert_rated_faults_found(code: int, report: dict, ran_on: str) -> None:
+    stats = report["tables"][0]
+    assert code == 1 and stats["ValidationState"] == "Mismatched records", stats
+    assert sorted((f["FAILURE_TYPE"], f["KEY"]["id"], sorted(f["DETAILS"]))
+                  for f in stats["ValidationFailures"]) == [
+        ("MISSING_TARGET", "7", ["source"]), ("RECORD_DIFF", "5", ["name"])]
+    gx = stats["ValidationExpectations"]
+    assert gx["state"] == "Not met" and gx["ran_on"] == ran_on and not gx["errors"], gx
+    assert sorted(gx["failed"]) == RATED_NOT_MET
+
+
+def test_expectations_count_nulls_and_rows_in_sql_and_on_spark(pg_db, spark, tmp_path):
+    """The same faults judged by great-expectations in the target database (PostgreSQL) and
+    on a Spark DataFrame (Delta), beside the checksum comparison's row-level findings."""
+    with pg_connect(pg_db) as conn:
+        conn.execute(RATED)
+    dst = {**pg_db, "database": f"{pg_db['database']}_dst"}
+    with pg_connect(pg_db, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dst["database"]}"')
+    lake = {"engine": "delta", "path": str(tmp_path / "lake")}
+    for target, name in ((dst, "rated_sql"), (lake, "rated_lake")):
+        task = write_task(tmp_path, pg_db, target, [selection("public")], VALIDATE, name=name)
+        code, report = run("run", task, tmp_path)
+        gx = report["tables"][0]["ValidationExpectations"]
+        assert code == 0 and gx["state"] == "Met" and gx["evaluated"] >= 7, gx
+
+    with pg_connect(dst) as conn:
+        conn.execute("ALTER TABLE public.rated ALTER COLUMN name DROP NOT NULL")
+        conn.execute("UPDATE public.rated SET name = NULL WHERE id = 5")
+        conn.execute("DELETE FROM public.rated WHERE id = 7")
+    code, report = run("validate", tmp_path / "rated_sql.yaml", tmp_path)
+    assert_rated_faults_found(code, report, "target database (SQL)")
+
+    from pyspark.sql import functions as F
+
+    path = str(tmp_path / "lake" / "rated")
+    frame = spark.read.format("delta").load(path)
+    changed = frame.withColumn("name", F.when(F.col("id") == 5, F.lit(None)).otherwise(
+        F.col("name"))).where(F.col("id") != 7)
+    changed.localCheckpoint().write.format("delta").mode("overwrite").save(path)
+    code, report = run("validate", tmp_path / "rated_lake.yaml", tmp_path)
+    assert_rated_faults_found(code, report, "Spark DataFrame of the target")
