@@ -119,6 +119,16 @@ class DeltaConnector(LakeConnector):
         super().bind(spark)
         size_snapshots(spark)
 
+    def prepare_task(self, plans: Sequence[TablePlan], settings: Settings) -> None:
+        """An overwrite reads the existing table's state: computed now, in the background,
+        while the tables' reads are planned (connectors/lake/warm.py)."""
+        if self.spark is None or \
+                MODES[settings["FullLoadSettings.TargetTablePrepMode"]] != "overwrite":
+            return
+        from sparkdms.connectors.lake.warm import warm_snapshots
+
+        warm_snapshots(self.spark, [self.location(p.target_schema, p.target_name) for p in plans])
+
     def write(self, df: DataFrame, plan: TablePlan, settings: Settings,
               load_id: str) -> WriteResult:
         mode = MODES[settings["FullLoadSettings.TargetTablePrepMode"]]
