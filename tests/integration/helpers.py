@@ -125,3 +125,17 @@ def run_with_task_retries(task: Path, report: Path) -> subprocess.CompletedProce
                           timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return done
+
+
+def load_direct_or_not(tmp_path: Path, src: dict, dst: dict, schema: str, table: str,
+                       direct: bool, sparkdms: dict | None = None, **settings: Any) -> dict:
+    """One table loaded with ``Sparkdms.DirectCopy`` on or off, in a folder of its own
+    (DROP_AND_CREATE); the table's report entry."""
+    from tests.integration.test_full_load import run_ok
+
+    folder = tmp_path / ("direct" if direct else "dataframe")
+    folder.mkdir(exist_ok=True)
+    task = write_task(folder, src, dst, [selection(schema, table)],
+                      {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
+                       "Sparkdms": {"DirectCopy": direct, **(sparkdms or {})}, **settings})
+    return run_ok(task, folder / "r.json")["tables"][0]

@@ -19,8 +19,14 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import my_connect, pg_beside, pg_connect
-from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
-from tests.integration.test_full_load import run_ok
+from tests.integration.helpers import (
+    assert_same_rows,
+    fetch,
+    load_direct_or_not,
+    normalise,
+    selection,
+    write_task,
+)
 
 DDL = """CREATE TABLE wired (
   id bigint NOT NULL PRIMARY KEY, ti tinyint, si smallint, mi mediumint, ii int,
@@ -63,12 +69,7 @@ def pg_df(pg_db: dict) -> Iterator[dict]:
 
 
 def load(tmp_path: Path, src: dict, dst: dict, direct: bool, **settings: dict) -> dict:
-    folder = tmp_path / ("direct" if direct else "dataframe")
-    folder.mkdir(exist_ok=True)
-    task = write_task(folder, src, dst, [selection(src["database"], "wired")],
-                      {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
-                       "Sparkdms": {"DirectCopy": direct}, **settings})
-    return run_ok(task, folder / "r.json")["tables"][0]
+    return load_direct_or_not(tmp_path, src, dst, src["database"], "wired", direct, **settings)
 
 
 def table_of(endpoint: dict, schema: str) -> tuple[list[tuple], list[tuple]]:

@@ -30,7 +30,14 @@ from sparkdms.cli import main as sparkdms
 from sparkdms.task import Endpoint
 from sparkdms.task.secrets import Secret
 from tests.integration.conftest import my_connect, pg_connect
-from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
+from tests.integration.helpers import (
+    assert_same_rows,
+    fetch,
+    load_direct_or_not,
+    normalise,
+    selection,
+    write_task,
+)
 from tests.integration.test_full_load import run_ok
 
 DDL = """CREATE TABLE public.wired (
@@ -85,13 +92,8 @@ def my_df(my_db: dict) -> Iterator[dict]:
 
 
 def load(tmp_path: Path, src: dict, dst: dict, direct: bool, **settings: dict) -> dict:
-    folder = tmp_path / ("direct" if direct else "dataframe")
-    folder.mkdir(exist_ok=True)
-    own = {"DirectCopy": direct, "RowsPerPartition": 1000, **settings.pop("Sparkdms", {})}
-    task = write_task(folder, src, dst, [selection("public", "wired")],
-                      {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
-                       "Sparkdms": own, **settings})
-    return run_ok(task, folder / "r.json")["tables"][0]
+    own = {"RowsPerPartition": 1000, **settings.pop("Sparkdms", {})}
+    return load_direct_or_not(tmp_path, src, dst, "public", "wired", direct, own, **settings)
 
 
 def table_of(endpoint: dict) -> tuple[list[tuple], list[tuple]]:
