@@ -18,6 +18,7 @@ import pytest
 
 from tests.integration.conftest import pg_connect
 from tests.integration.helpers import assert_same_rows, fetch, normalise, selection, write_task
+from tests.integration.test_quiet import NOISE
 
 ROOT = Path(__file__).resolve().parents[2]
 DDL = ("CREATE TABLE public.items (id bigint PRIMARY KEY, name varchar(40), amount numeric(12,2), "
@@ -59,6 +60,7 @@ def test_all_direct_copies_never_start_spark(pg_db, pg_dst, tmp_path):
     assert proc.returncode == 0, out
     assert "Every table is a direct copy" in out
     assert "Starting Spark" not in out and "Spark UI" not in out
+    assert not [line for line in out.splitlines() if NOISE.search(line)], out
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["run"]["spark_started"] is False
     assert "direct copy" in report["tables"][0]["PartitionMethod"]

@@ -23,7 +23,10 @@ def test_run_is_quiet_and_names_the_spark_log(pg_db, tmp_path):
         conn.execute("INSERT INTO src.t VALUES (1, 'ä'), (2, NULL)")
     task = write_task(tmp_path, pg_db, pg_db, [selection("src"), {
         "rule-type": "transformation", "rule-id": "2", "rule-name": "2", "rule-target": "schema",
-        "object-locator": {"schema-name": "src"}, "rule-action": "rename", "value": "dst"}])
+        "object-locator": {"schema-name": "src"}, "rule-action": "rename", "value": "dst"}],
+        # through Spark: a direct copy alone would not start it (sparkdms/localrun.py)
+        {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
+         "Sparkdms": {"DirectCopyWithoutJvm": False}})
     report = tmp_path / "r.json"
     proc = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--report",
                            str(report)], cwd=ROOT, text=True, capture_output=True, timeout=300,
