@@ -106,7 +106,7 @@ def _kill_a_streaming_worker(src: dict, root: int, done: threading.Event,
     with pg_connect(src, autocommit=True) as conn:
         while not done.is_set() and not killed:
             busy = fetch(conn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                               "'COPY (SELECT%%' AND now() - query_start > interval '300 ms'")
+                               "'COPY (SELECT%%' AND now() - query_start > interval '100 ms'")
             workers = _workers(root)
             if busy[0][0] and workers:
                 os.kill(workers[0], signal.SIGKILL)

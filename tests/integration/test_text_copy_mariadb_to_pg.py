@@ -124,7 +124,7 @@ def _kill_source_stream(src: dict, done: threading.Event, killed: list[int]) -> 
     with my_connect(src) as conn, conn.cursor() as cur:
         while not done.is_set() and not killed:
             cur.execute("SELECT id FROM information_schema.PROCESSLIST "
-                        "WHERE INFO LIKE 'SELECT CONCAT_WS%%' AND TIME_MS > 200")
+                        "WHERE INFO LIKE 'SELECT CONCAT_WS%%' AND TIME_MS > 50")
             for (pid,) in cur.fetchall():
                 cur.execute(f"KILL {int(pid)}")
                 killed.append(int(pid))
