@@ -34,8 +34,9 @@ def local_slots(master: str) -> int | None:
     if m is None:
         return None
     n = m.group(1)
-    return 1 if n is None and master.strip() == "local" else \
-        (os.cpu_count() or 1) if n in (None, "*") else max(1, int(n))
+    if n is None:  # "local"
+        return 1
+    return (os.cpu_count() or 1) if n == "*" else max(1, int(n))
 
 
 class LazySpark:

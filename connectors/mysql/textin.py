@@ -50,9 +50,9 @@ JOIN_AFTER_FAILURE = 30.0  # seconds to wait for the feeding thread after a fail
 
 def can_copy(connector: Any, source: Any, plan: TablePlan, settings: Any) -> bool:
     """The source's text stream of the table loads into this target exactly."""
-    if not settings["Sparkdms.DirectCopy"] or plan.settings or plan.lob_limit is not None:
-        return False
-    if not connector.endpoint.options.get("bulk_load", True):
+    from sparkdms.connectors.sql import direct
+
+    if not direct.wanted(plan, settings) or not connector.endpoint.options.get("bulk_load", True):
         return False
     cols = wire_columns(plan)
     if cols is None or any(c.form not in SETS for c in cols):

@@ -477,12 +477,13 @@ class PostgresConnector(SqlConnector):
         (connectors/postgres/copycolumns.py); from another engine, where the source has the
         table as the neutral text stream (connectors/wire.py). Never with a table-settings
         rule or a LOB limit. Then rows need not pass through Spark rows."""
-        if not settings["Sparkdms.DirectCopy"] or plan.settings or plan.lob_limit is not None:
+        from sparkdms.connectors.sql import direct
+
+        if not direct.wanted(plan, settings) or not pg_usertypes.direct_copy_safe(plan):
             return False
         if source.dialect.family in self.capabilities.direct_copy_from:
-            return (pg_usertypes.direct_copy_safe(plan)
-                    and copycolumns.select_list(source, plan) is not None)
-        return pg_usertypes.direct_copy_safe(plan) and source.text_stream(plan) is not None
+            return copycolumns.select_list(source, plan) is not None
+        return source.text_stream(plan) is not None
 
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:

@@ -50,6 +50,12 @@ def refused_in(text: str) -> tuple[str, str] | None:
     return None if m is None else (m.group(2).strip(), m.group(1))
 
 
+def wanted(plan: TablePlan, settings: Any) -> bool:
+    """A direct copy may be tried at all: ``Sparkdms.DirectCopy`` on, no table-settings rule,
+    no LOB limit (those are applied to Spark rows)."""
+    return bool(settings["Sparkdms.DirectCopy"]) and not plan.settings and plan.lob_limit is None
+
+
 def rebatched(chunks: Iterable[Any], size: int = 1 << 20) -> Iterator[bytes]:
     """The chunks (a row each, from a COPY read) joined into blocks of about ``size`` bytes:
     one write per block instead of one per row (a third less time for a COPY relay)."""

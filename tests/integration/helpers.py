@@ -139,3 +139,21 @@ def load_direct_or_not(tmp_path: Path, src: dict, dst: dict, schema: str, table:
                       {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
                        "Sparkdms": {"DirectCopy": direct, **(sparkdms or {})}, **settings})
     return run_ok(task, folder / "r.json")["tables"][0]
+
+
+def run_while_cutting(task: Path, report: Path, cut: Callable[[threading.Event, list], None],
+                      timeout: float = 900) -> tuple[subprocess.CompletedProcess[str], list]:
+    """``sparkdms run`` in its own process on ``local[2,4]`` (Spark retries a failed task)
+    while ``cut(done, killed)`` runs in a thread, appending what it cut to ``killed`` until
+    ``done`` is set; the run and what was cut."""
+    done, killed = threading.Event(), []
+    cutter = threading.Thread(target=cut, args=(done, killed))
+    cutter.start()
+    try:
+        run = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
+                              "local[2,4]", "--report", str(report)],
+                             capture_output=True, text=True, timeout=timeout)
+    finally:
+        done.set()
+        cutter.join()
+    return run, killed

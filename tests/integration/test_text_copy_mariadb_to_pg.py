@@ -8,8 +8,6 @@ loads every row once."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ from tests.integration.helpers import (
     fetch,
     load_direct_or_not,
     normalise,
+    run_while_cutting,
     selection,
     write_task,
 )
@@ -136,21 +135,13 @@ def test_a_source_stream_cut_mid_partition_is_retried_exact(my_db, pg_db, tmp_pa
     with my_connect(my_db) as conn, conn.cursor() as cur:  # a slow stream: long enough to cut
         cur.execute("UPDATE wired SET tx = REPEAT('y', 1000) WHERE id % 2 = 0")
         conn.commit()
-    done, killed = threading.Event(), []
-    killer = threading.Thread(target=_kill_source_stream, args=(my_db, done, killed))
-    killer.start()
     folder = tmp_path / "cut"
     folder.mkdir()
     task = write_task(folder, my_db, pg_db, [selection(my_db["database"], "wired")],
                       {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
                        "Sparkdms": {"DirectCopy": True}})
-    try:  # its own process: local[2,4] lets Spark retry a failed task
-        run = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                              "local[2,4]", "--report", str(folder / "r.json")],
-                             capture_output=True, text=True, timeout=600)
-    finally:
-        done.set()
-        killer.join()
+    run, killed = run_while_cutting(task, folder / "r.json",
+                                    lambda done, killed: _kill_source_stream(my_db, done, killed))
     assert killed, "the stream was never seen running: nothing was cut"
     assert run.returncode == 0, run.stdout[-3000:]
     assert "direct copy" in json.loads((folder / "r.json").read_text())["tables"][0][

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +33,7 @@ from tests.integration.helpers import (
     fetch,
     load_direct_or_not,
     normalise,
+    run_while_cutting,
     selection,
     write_task,
 )
@@ -208,21 +207,13 @@ def _kill_source_stream(src: dict, done: threading.Event, killed: list[int]) -> 
 
 def test_a_source_stream_cut_mid_partition_is_retried_exact(pg_db, my_db, tmp_path):
     seed(pg_db, extra=100_000, wide=400)
-    done, killed = threading.Event(), []
-    killer = threading.Thread(target=_kill_source_stream, args=(pg_db, done, killed))
-    killer.start()
     folder = tmp_path / "cut"
     folder.mkdir()
     task = write_task(folder, pg_db, my_db, [selection("public", "wired")],
                       {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
                        "Sparkdms": {"DirectCopy": True, "RowsPerPartition": 50_000}})
-    try:  # its own process: local[2,4] lets Spark retry a failed task
-        run = subprocess.run([sys.executable, "-m", "sparkdms.cli", "run", str(task), "--master",
-                              "local[2,4]", "--report", str(folder / "r.json")],
-                             capture_output=True, text=True, timeout=900)
-    finally:
-        done.set()
-        killer.join()
+    run, killed = run_while_cutting(task, folder / "r.json",
+                                    lambda done, killed: _kill_source_stream(pg_db, done, killed))
     assert killed, "the stream was never seen running: nothing was cut"
     assert run.returncode == 0, run.stdout[-3000:]
     jvm = (folder / "r.jvm.log").read_text()  # the cut attempt failed, Spark ran it again
