@@ -92,9 +92,41 @@ class _Sampler(threading.Thread):
         self.tree = max(self.tree, total)
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def settle(limit: float = 60.0, below: float = 0.15, window: float = 0.5) -> float:
+    """Before each timed command: PostgreSQL writes its dirty pages (CHECKPOINT), then wait
+    until the machine is idle (two windows under ``below`` CPU busy, at most ``limit``
+    seconds), so the background work of the previous command (checkpoints, autovacuum,
+    InnoDB flushing) is not timed as this one's. Returns the seconds waited."""
+    started = time.perf_counter()
+    try:
+        import gen_orders
+
+        with gen_orders.connect("postgres") as conn:
+            conn.execute("CHECKPOINT")
+    except Exception as exc:  # a bench without PostgreSQL still runs, only less settled
+        log(f"  (settle: no CHECKPOINT: {exc})")
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - started < limit:
+        b0, t0 = cpu_times()
+        time.sleep(window)
+        b1, t1 = cpu_times()
+        quiet = quiet + 1 if (b1 - b0) <= below * max(1, t1 - t0) else 0
+    return time.perf_counter() - started
+
+
 def measure(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT,
-            stdin: int | None = None, shell: bool = False) -> Measured:
-    """Run ``cmd`` to its end; wall time and peak memory of its process tree."""
+            stdin: int | None = None, shell: bool = False, settled: bool = True) -> Measured:
+    """Run ``cmd`` to its end; wall time and peak memory of its process tree. ``settled``:
+    first wait until the machine is idle (``settle``; not timed)."""
+    if settled:
+        settle()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd if not shell else " ".join(cmd), env=env, cwd=cwd, stdin=stdin,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, shell=shell)

@@ -208,7 +208,8 @@ def floor_my_to_pg() -> Measured:
     load = psql(target.database, f"\\copy public.orders FROM {quote_literal(str(path))}")
     m = Measured(0.0, 1)
     if OUTFILE:
-        m = steps(lambda: measure(outfile, env=my_env()), lambda: measure(load, env=both_env()))
+        m = steps(lambda: measure(outfile, env=my_env()),
+                  lambda: measure(load, env=both_env(), settled=False))
         FLOOR_NOTES["my-pg"] = "SELECT … INTO OUTFILE, then psql \\copy FROM the file"
     if m.returncode and not path.exists():  # the server could not write there: client-side file
         batch = ["bash", "-o", "pipefail", "-c",
@@ -216,7 +217,8 @@ def floor_my_to_pg() -> Measured:
                              *mariadb(gen.SOURCE_DB, MY_SELECT)[1:]]) + " > " + shlex.quote(str(path))]
         load_null = psql(target.database, f"\\copy public.orders FROM {quote_literal(str(path))} "
                                           "WITH (NULL 'NULL')")
-        m = steps(lambda: measure(batch, env=my_env()), lambda: measure(load_null, env=both_env()))
+        m = steps(lambda: measure(batch, env=my_env()),
+                  lambda: measure(load_null, env=both_env(), settled=False))
         FLOOR_NOTES["my-pg"] = ("`mariadb --batch` to a file (INTO OUTFILE "
                                 f"{'failed' if OUTFILE else 'off'}), then psql \\copy FROM")
     path.unlink(missing_ok=True)
@@ -233,7 +235,7 @@ def floor_pg_to_my() -> Measured:
     dump = psql(gen.SOURCE_DB, f"{query} TO {quote_literal(str(path))}")
     load = mariadb(target.database, f"LOAD DATA LOCAL INFILE {quote_literal(str(path))} "
                                     "INTO TABLE `orders`")
-    m = steps(lambda: measure(dump, env=both_env()), lambda: measure(load, env=my_env()))
+    m = steps(lambda: measure(dump, env=both_env()), lambda: measure(load, env=my_env(), settled=False))
     path.unlink(missing_ok=True)
     return m
 

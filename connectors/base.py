@@ -316,6 +316,11 @@ class SqlValidation(Protocol):
         """A DB-API connection; validation only reads, and rolls back."""
         ...
 
+    def native_hash_key(self) -> str | None:
+        """Two sides with the same key hash a stored value of the same native type alike
+        (``Renderer.native_row_hash``); None: this server has no such hash."""
+        ...
+
     def qualify(self, schema: str, name: str) -> str:
         """The quoted table name."""
         ...

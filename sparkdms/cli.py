@@ -31,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sparkdms.validate.command import after_load, cmd_validate, load_hook
 
     print("Reading the task, connecting to both endpoints, discovering tables ...", flush=True)
-    prep = prepare(args.task)
+    prep = prepare(early_imports(args.task))
     prep.plan = narrow_args(prep.plan, args)  # --tables / --retry-failed: only those
     if getattr(args, "retry_failed", None) and not prep.plan.tables:
         print(f"Nothing to retry: {args.retry_failed} shows every table loaded")
@@ -116,9 +116,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sparkdms.reload import narrow_args
     from sparkdms.validate.command import cmd_validate as validate
 
-    prep = prepare(args.task)
+    prep = prepare(early_imports(args.task, validating=True))
     prep.plan = narrow_args(prep.plan, args)  # --tables
     return validate(args, prep)
+
+
+def early_imports(path: str, validating: bool = False) -> Any:
+    """The task, read; what its validation will import is imported meanwhile."""
+    from sparkdms.task import load_task
+    from sparkdms.validate.expectations import import_early
+
+    task = load_task(path)
+    s = task.settings
+    import_early(s, validating or s["ValidationSettings.EnableValidation"]
+                 or s["ValidationSettings.ValidationOnly"])
+    return task
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

@@ -22,6 +22,14 @@ from typing import Any, TextIO
 
 from sparkdms.report import TABLE_COMPLETED, TABLE_ERROR, TABLE_LOADING, Report, TableStats
 
+
+def say(out: TextIO, *lines: str) -> None:
+    """Lines written at once: tables load in threads, and ``print`` writes a line's text and
+    its newline apart, so two tables' lines could run together."""
+    out.write("".join(f"{line}\n" for line in lines))
+    out.flush()
+
+
 PLAIN_EVERY = 15.0  # seconds between two plain progress lines (SPARKDMS_PROGRESS_SECONDS)
 LIVE_EVERY = 1.0  # seconds between two samples on a terminal
 VALIDATING = "validating"

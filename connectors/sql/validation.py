@@ -25,12 +25,33 @@ class ConnectorSql:
     """A relational connector as a ``SqlValidation``: checksums computed in its database."""
 
     def __init__(self, connector: SqlConnector, renderer: type[Renderer], session: Sequence[str] = (),
-                 json_peers: frozenset[str] = frozenset()) -> None:
+                 json_peers: frozenset[str] = frozenset(),
+                 native_hash: tuple[str, Callable[[tuple[Any, ...]], str | None]] | None = None
+                 ) -> None:
+        """``native_hash``: a query of the server and what makes its answer a
+        ``native_hash_key`` (the engine's ``Renderer.native_row_hash`` needs one)."""
         self.connector = connector
         self.renderer = renderer(connector.quote)
         self.session = tuple(session)
         self.placeholder = connector.P
         self.json_peers = json_peers
+        self._native_hash = native_hash
+        self._native_key: list[str | None] = []  # asked once
+
+    def native_hash_key(self) -> str | None:
+        if self._native_hash is None:
+            return None
+        if not self._native_key:
+            query, key_of = self._native_hash
+            conn = self.connect()
+            try:
+                cur = conn.cursor()
+                cur.execute(query)
+                self._native_key.append(key_of(tuple(cur.fetchone())))
+                conn.rollback()
+            finally:
+                conn.close()
+        return self._native_key[0]
 
     def connect(self) -> Any:
         return self.connector.connect()

@@ -53,10 +53,10 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         stats.finish(0, "not started: the task was stopped (TableErrorPolicy STOP_TASK)")
         return
     stats.start()
-    print(f"  loading {tp.source_label} -> {tp.target_label} "
-          f"({tp.partitioning.count} partitions, {tp.partitioning.method})", file=ctx.out,
-          flush=True)
-    from sparkdms.progress import job_group
+    from sparkdms.progress import job_group, say
+
+    say(ctx.out, f"  loading {tp.source_label} -> {tp.target_label} "
+                 f"({tp.partitioning.count} partitions, {tp.partitioning.method})")
 
     job_group(ctx.spark, tp.source_label)  # the progress reads the table's jobs by it
     assert ctx.runs is not None
@@ -65,7 +65,7 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         if run is None:  # run --resume: an earlier run of the task loaded it
             return
         for note in run.notes:
-            print(f"  note    {note}", file=ctx.out, flush=True)
+            say(ctx.out, f"  note    {note}")
             stats.extra.setdefault("Notes", []).append(note)
         result = ctx.runs.result(run, None if run.plan is None else
                                  write_table(ctx, run.plan, stats, run.load_id, run.resumed))
@@ -75,12 +75,12 @@ def load_table(ctx: Context, tp: TablePlan, stats: TableStats) -> None:
         stats.Partitions = result.partitions
         stats.FullLoadErrorRows = result.error_rows
         stats.finish(result.rows)
-        print(f"  done    {tp.source_label}: {result.rows:,} rows in {stats.ElapsedSeconds:.1f}s",
-              file=ctx.out, flush=True)
+        say(ctx.out, f"  done    {tp.source_label}: {result.rows:,} rows in "
+                     f"{stats.ElapsedSeconds:.1f}s")
     except Exception as err:  # every failure is reported per table, never swallowed
         ctx.target.abort(tp, settings, ctx.runs.table_load_id(tp))
         stats.finish(0, explain(err, ctx.task.secrets))
-        print(f"  FAILED  {tp.source_label}: {stats.Error}", file=ctx.out, flush=True)
+        say(ctx.out, f"  FAILED  {tp.source_label}: {stats.Error}")
         # STOP_TASK, or an error whose own policy stops the task (DataTruncationErrorPolicy)
         if settings["ErrorBehavior.TableErrorPolicy"] == "STOP_TASK" or \
                 (isinstance(err, SparkDmsError) and err.stop_task):

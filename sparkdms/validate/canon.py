@@ -86,6 +86,15 @@ class Renderer:
         raise NotImplementedError
 
     fast_hash = None  # an engine-specific hash, used when both sides are this engine
+    # value kinds whose stored values ``native_row_hash`` hashes without rendering them
+    native_kinds: frozenset[str] = frozenset()
+
+    def native_row_hash(self, parts: list[str]) -> str | None:
+        """A 64-bit hash of a row from its stored values (``parts``: column references, or
+        canonical texts for the other columns), for two sides of this engine that hash
+        alike (``SqlValidation.native_hash_key``) and store each such column in the same
+        type: cheaper than rendering every value as text. None: the engine has none."""
+        return None
 
     def intdiv(self, a: str, b: str) -> str:
         raise NotImplementedError

@@ -81,7 +81,10 @@ def method_text(src: Side, tgt: Side, mode: str, cols: TableColumns,
            "hash": f"hash buckets of key {', '.join(cols.key)}",
            "rows": "hash buckets of whole rows"}[mode]
     what = f"columns {', '.join(s.name for s in only)}: " if only else ""
-    return f"{what}checksums: source in {src.method}, target in {tgt.method}; {how}"
+    rendered = getattr(src, "r", None)  # a side in SQL: how its row hash was made
+    stored = rendered.stored if rendered is not None else 0
+    hashed = f"; {stored} of {len(rendered.values)} columns hashed as stored" if stored else ""
+    return f"{what}checksums: source in {src.method}, target in {tgt.method}; {how}{hashed}"
 
 
 def merge(a: Outcome, b: Outcome) -> Outcome:

@@ -31,22 +31,34 @@ class Rendered:
     key_text: str
     key_hash: str
     key_number: str | None
+    stored: int = 0  # columns the row hash takes as stored (``native_row_hash``)
 
 
 def render(dialect: Renderer, specs: list[ColumnSpec], values: list[str], key: list[str],
-           mode: str, key_ref: str | None, fast: bool = False) -> Rendered:
-    """``fast``: both sides are the same engine, which has a cheaper hash than md5."""
+           mode: str, key_ref: str | None, fast: bool = False,
+           stored: list[str | None] | None = None) -> Rendered:
+    """``fast``: both sides are the same engine, which has a cheaper hash than md5.
+    ``stored``: per column, the reference whose stored value the row hash takes as it is
+    (``Renderer.native_row_hash``), or None for its canonical text."""
     parts = [dialect.part(s, v) for s, v in zip(specs, values, strict=True)]
     hash_of = dialect.fast_hash if fast and dialect.fast_hash else dialect.hash60
-    row_hash = hash_of(dialect.row_text(parts))
+    native = row_hash_of(dialect, parts, stored)
+    row_hash = native or hash_of(dialect.row_text(parts))
+    n = sum(1 for ref in stored or [] if ref) if native else 0
     if mode == "rows":
-        return Rendered(values, row_hash, dialect.text(row_hash), row_hash, None)
+        return Rendered(values, row_hash, dialect.text(row_hash), row_hash, None, n)
     by_name = {s.name: p for s, p in zip(specs, parts, strict=True)}
     key_text = dialect.row_text([by_name[k] for k in key])
     if mode == "range":
         index = [s.name for s in specs].index(key[0])
-        return Rendered(values, row_hash, values[index], "", key_ref)
-    return Rendered(values, row_hash, key_text, hash_of(key_text), None)
+        return Rendered(values, row_hash, values[index], "", key_ref, n)
+    return Rendered(values, row_hash, key_text, hash_of(key_text), None, n)
+
+
+def row_hash_of(dialect: Renderer, parts: list[str], stored: list[str | None] | None) -> str | None:
+    if not stored or not any(stored):
+        return None
+    return dialect.native_row_hash([ref or part for ref, part in zip(stored, parts, strict=True)])
 
 
 class Side(ABC):

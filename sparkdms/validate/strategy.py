@@ -114,9 +114,25 @@ class Strategy:
                                physical(specs, cols.key, "target", tgt_frame)])
         fast = src_frame is None and tgt_frame is None and sd is not None and td is not None \
             and sd.renderer.name == td.renderer.name
-        src = side("source", plan, specs, cols.key, mode, sd, src_values, src_frame, fast, keys)
-        tgt = side("target", plan, specs, cols.key, mode, td, tgt_values, tgt_frame, fast, keys)
+        stored = self.stored(plan, specs, target_table) if fast else [None] * len(specs)
+        src = side("source", plan, specs, cols.key, mode, sd, src_values, src_frame, fast, keys,
+                   [s.source if on else None for s, on in zip(specs, stored, strict=True)])
+        tgt = side("target", plan, specs, cols.key, mode, td, tgt_values, tgt_frame, fast, keys,
+                   [s.name if on else None for s, on in zip(specs, stored, strict=True)])
         return src, tgt, mode
+
+    def stored(self, plan: TablePlan, specs: list[ColumnSpec],
+               target_table: Table | None) -> list[bool]:
+        """Per column: both sides hash its stored value as it is (``native_row_hash``): the
+        two servers hash alike, the load read it as stored, both sides keep it in the same
+        native type, and no option or rounding changes its canonical text."""
+        sd, td = self.sql_of(target_table)
+        if sd is None or td is None or target_table is None:
+            return [False] * len(specs)
+        key = sd.native_hash_key()
+        if key is None or key != td.native_hash_key():
+            return [False] * len(specs)
+        return [stored_as_is(sd, plan, s, target_table) for s in specs]
 
     def source_frame(self, plan: TablePlan) -> Any:
         """The source table as the load reads and converts it."""
@@ -126,9 +142,25 @@ class Strategy:
         return to_target(read_table(self.spark(), self.source, plan).frame, plan)
 
 
+def stored_as_is(sql: SqlValidation, plan: TablePlan, spec: ColumnSpec, target: Table) -> bool:
+    if spec.value_kind not in sql.renderer.native_kinds or spec.source is None:
+        return False
+    if spec.trim or spec.empty_is_null or spec.scale is not None or spec.expression:
+        return False
+    source = next((c for c in plan.source.columns if c.name == spec.source), None)
+    stored = next((c for c in target.columns if c.name == spec.name), None)
+    if source is None or stored is None or sql.wire_form(source, plan.peer) is not None:
+        return False
+    return spelled(source.native_type) == spelled(stored.native_type)
+
+
+def spelled(native: str) -> str:
+    return " ".join(native.lower().split())
+
+
 def side(role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mode: str,
          sql: SqlValidation | None, values: list[str] | None, frame: Any, fast: bool,
-         keys: KeySet | None = None) -> Side:
+         keys: KeySet | None = None, stored: list[str | None] | None = None) -> Side:
     assert values is not None
     if frame is not None:
         key_ref = SPARK.quote(key[0]) if mode == "range" else None
@@ -148,8 +180,9 @@ def side(role: str, plan: TablePlan, specs: list[ColumnSpec], key: list[str], mo
         where, params = keys.sql(sql.renderer.quote, keys.source if role == "source"
                                  else keys.target)
         conditions = [*conditions, where]
+    refs = [sql.renderer.quote(n) if n else None for n in stored or []]
     return SqlSide(role, sql, table, conditions,
-                   render(sql.renderer, specs, values, key, mode, key_ref, fast), params)
+                   render(sql.renderer, specs, values, key, mode, key_ref, fast, refs), params)
 
 
 def wire_form(sql: SqlValidation, plan: TablePlan, spec: ColumnSpec) -> tuple[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from sparkdms.plan import TablePlan
+from sparkdms.progress import say
 from sparkdms.report import Report, TableStats, failed_cell, result_cell
 from sparkdms.report.verdict import GX_ERROR, NOT_COMPARED, verdict
 from sparkdms.validate.compare import Difference
@@ -13,22 +14,22 @@ from sparkdms.validate.results import ERROR, SHOW_FAILURES, TABLE_ERROR_STATE, T
 
 
 def print_table(out: TextIO, plan: TablePlan, r: TableResult, seconds: float) -> None:
+    """A table's verdict and its first failures, written at once (tables run in threads)."""
     o = r.outcome
     gx = "" if r.expectations is None else f"; expectations {expectation_cell(r.expectations)}"
-    print(f"  validated {plan.source_label} -> {plan.target_label}: {r.state} "
-          f"({o.source_rows:,} / {o.target_rows:,} rows, {o.passes} checksum passes, "
-          f"{seconds:.1f}s{gx})", file=out, flush=True)
+    lines = [f"  validated {plan.source_label} -> {plan.target_label}: {r.state} "
+             f"({o.source_rows:,} / {o.target_rows:,} rows, {o.passes} checksum passes, "
+             f"{seconds:.1f}s{gx})"]
     if r.state in (ERROR, TABLE_ERROR_STATE) or r.schema_problems:
-        print(f"    {r.details}", file=out)
-    for d in o.differences[:SHOW_FAILURES]:
-        print(f"    {failure_line(d)}", file=out)
+        lines.append(f"    {r.details}")
+    lines += [f"    {failure_line(d)}" for d in o.differences[:SHOW_FAILURES]]
     if len(o.differences) > SHOW_FAILURES:
-        print(f"    ... {len(o.differences) - SHOW_FAILURES} more in {r.failures_at}", file=out)
-    for failed in (r.expectations or {}).get("failed", [])[:SHOW_FAILURES]:
-        print(f"    expectation not met: {failed}", file=out)
-    for error in gx_errors(r.expectations)[:SHOW_FAILURES]:
-        print(f"    great-expectations could not run (not a data failure): {error}", file=out)
-    out.flush()
+        lines.append(f"    ... {len(o.differences) - SHOW_FAILURES} more in {r.failures_at}")
+    lines += [f"    expectation not met: {failed}"
+              for failed in (r.expectations or {}).get("failed", [])[:SHOW_FAILURES]]
+    lines += [f"    great-expectations could not run (not a data failure): {error}"
+              for error in gx_errors(r.expectations)[:SHOW_FAILURES]]
+    say(out, *lines)
 
 
 def failure_line(d: Difference) -> str:
