@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Every Python tool measured here (sparkdms, its worker processes, dlt) runs as installed for
+# a user, with its compiled bytecode cached: a shell that sets PYTHONDONTWRITEBYTECODE would
+# otherwise have each of them compile its modules again on every start
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
 SPARKDMS = ROOT / ".venv" / "bin" / "sparkdms"
