@@ -84,15 +84,15 @@ def spark_running() -> bool:
 
 def deferred(prep: Any, master: str | None, start: Callable[[], Any]) -> LazySpark | None:
     """A LazySpark when the run may need no Spark: ``Sparkdms.DirectCopyWithoutJvm``, a plain
-    local master and no session running yet, a full load without validation, and every
-    table a direct copy."""
+    local master and no session running yet, a full load, and every table a direct copy.
+    Validation (``EnableValidation``) asks for the session only for a side it cannot compare
+    in the databases' SQL."""
     task = prep.task
     slots = local_slots(master or task.spark.get("master") or "local[*]")
     if slots is None or spark_running():
         return None
     if (not task.settings["Sparkdms.DirectCopyWithoutJvm"]
-            or task.migration_type != "full-load"
-            or task.settings["ValidationSettings.EnableValidation"] or not prep.plan.tables):
+            or task.migration_type != "full-load" or not prep.plan.tables):
         return None
     if not all(prep.target.can_direct_copy(prep.source, tp, task.settings)
                for tp in prep.plan.tables):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,10 @@ def load_hook(prep: Any, spark: Any, args: argparse.Namespace) -> Validator | No
     """With ``EnableValidation``, the validator whose ``after_table`` runs after each load."""
     if not prep.task.settings["ValidationSettings.EnableValidation"]:
         return None
+    from sparkdms.localrun import LazySpark, session_of
+
+    if isinstance(spark, LazySpark):  # a run without the JVM: started only if a side needs it
+        spark = partial(session_of, spark)
     return Validator(prep.task, prep.plan, prep.source, prep.target, spark,
                      failures_file=failures_file(args, prep.task.name))
 

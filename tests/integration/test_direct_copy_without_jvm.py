@@ -67,6 +67,33 @@ def test_all_direct_copies_never_start_spark(pg_db, pg_dst, tmp_path):
     assert_same_rows(normalise(rows_of(pg_db)), normalise(rows_of(pg_dst)))
 
 
+def test_validation_in_sql_needs_no_spark_either(pg_db, pg_dst, tmp_path):
+    """EnableValidation between two SQL databases: checksums and great-expectations run in
+    them, so the run still starts no JVM; a changed row is then found by ``validate``."""
+    seed(pg_db, 5_000)
+    task = write_task(tmp_path, pg_db, pg_dst, [selection("public", "items")],
+                      {"FullLoadSettings": {"TargetTablePrepMode": "DROP_AND_CREATE"},
+                       "ValidationSettings": {"EnableValidation": True}})
+    proc = start(task, tmp_path / "r.json")
+    out = proc.communicate(timeout=600)[0]
+    assert proc.returncode == 0, out
+    assert "Every table is a direct copy" in out and "Starting Spark" not in out, out
+    report = json.loads((tmp_path / "r.json").read_text())
+    stats = report["tables"][0]
+    assert report["run"]["spark_started"] is False
+    assert stats["ValidationState"] == "Validated" and stats["ValidationTargetRows"] == 5_001
+    assert stats["ValidationExpectations"]["state"] == "Met", stats
+    with pg_connect(pg_dst) as conn:
+        conn.execute("UPDATE public.items SET note = note || '.' WHERE id = 77")
+        conn.commit()
+    check = subprocess.run([sys.executable, "-m", "sparkdms.cli", "validate", str(task),
+                            "--report", str(tmp_path / "v.json")], cwd=ROOT, text=True,
+                           capture_output=True, timeout=600)
+    assert check.returncode == 1, check.stdout
+    failed = json.loads((tmp_path / "v.json").read_text())["tables"][0]["ValidationFailures"]
+    assert [(f["FAILURE_TYPE"], f["KEY"]) for f in failed] == [("RECORD_DIFF", {"id": "77"})]
+
+
 def test_a_table_that_needs_spark_starts_it(pg_db, pg_dst, tmp_path):
     seed(pg_db, 1_000)
     upper = {"rule-type": "transformation", "rule-id": "2", "rule-name": "2",
