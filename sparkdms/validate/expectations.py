@@ -23,6 +23,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +50,42 @@ def spark_seen(name: str) -> str:
     return f"`{name}`" if "." in name else name
 
 
+@dataclass(frozen=True)
+class Enforced:
+    """What the target table's own constraints guarantee, as discovered after the load:
+    columns declared NOT NULL, and the column sets of its primary key and unique indexes.
+    A check of these could never fail: it is reported as enforced, not scanned for."""
+
+    not_null: frozenset[str] = frozenset()
+    unique: tuple[frozenset[str], ...] = ()
+
+    @classmethod
+    def of(cls, table: Table | None) -> Enforced:
+        if table is None:
+            return cls()
+        keys = ([table.primary_key] if table.primary_key else []) + \
+            [i.columns for i in table.indexes if i.unique]
+        return cls(frozenset(c.name for c in table.columns if not c.nullable),
+                   tuple(frozenset(k) for k in keys))
+
+    def keeps_unique(self, key: list[str]) -> bool:
+        return frozenset(key) in self.unique and all(k in self.not_null for k in key)
+
+    def said(self, plan: TablePlan, key: list[str]) -> list[str]:
+        out = [f"{'compound columns' if len(key) > 1 else 'column'} {', '.join(key)} unique: "
+               "the target's primary key or unique index"] if key and self.keeps_unique(key) else []
+        return out + [f"column {c.target_name} not null: NOT NULL in the target table"
+                      for c in plan.columns if c.target_name in self.not_null
+                      and (c.target_name in key or not c.nullable)]
+
+
 def expectations(plan: TablePlan, source_rows: int, key: list[str], types: dict[str, str],
-                 seen: Callable[[str], str] = str) -> list[Any]:
+                 seen: Callable[[str], str] = str, enforced: Enforced = Enforced()) -> list[Any]:
     """The suite of one table. ``seen``: a column name as great-expectations reflects it
     (``ExpectationsSql.reflected_name``); a column it misreads keeps the column-set and type
     checks, under that name, but no check that queries its values (the checksums still
-    compare them)."""
+    compare them). ``enforced``: checks the target's constraints guarantee are left out
+    (``Enforced.said`` names them)."""
     import great_expectations.expectations as gxe
 
     def queried(name: str) -> bool:
@@ -65,14 +96,17 @@ def expectations(plan: TablePlan, source_rows: int, key: list[str], types: dict[
         gxe.ExpectTableColumnsToMatchSet(column_set=[seen(c.target_name) for c in plan.columns],
                                          exact_match=True),
     ]
-    if len(key) == 1 and queried(key[0]):  # distinct / non-null = 1: one aggregate, where
+    if enforced.keeps_unique(key):
+        pass
+    elif len(key) == 1 and queried(key[0]):  # distinct / non-null = 1: one aggregate, where
         # "values unique" is a window
         out.append(gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(column=key[0], min_value=1,
                                                                        max_value=1))
     elif len(key) > 1 and all(queried(k) for k in key):
         out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key)))
     for col in plan.columns:
-        if (col.target_name in key or not col.nullable) and queried(col.target_name):
+        if (col.target_name in key or not col.nullable) and queried(col.target_name) \
+                and col.target_name not in enforced.not_null:
             out.append(gxe.ExpectColumnValuesToNotBeNull(column=col.target_name))
     for col in plan.columns:
         if col.target_name in types:
@@ -214,9 +248,10 @@ class Expectations:
                 batch = asset.add_batch_definition_whole_dataframe("whole table")
                 params = {"dataframe": frame()}
             seen = sql.reflected_name if sql is not None else spark_seen
-            suite = ctx.suites.add(gx.ExpectationSuite(name=safe_name(plan.target_label),
-                                                       expectations=expectations(plan, source_rows,
-                                                                                 key, types, seen)))
+            enforced = Enforced.of(table if sql is not None else None)
+            suite = ctx.suites.add(gx.ExpectationSuite(
+                name=safe_name(plan.target_label),
+                expectations=expectations(plan, source_rows, key, types, seen, enforced)))
             try:
                 definition = ctx.validation_definitions.add(
                     gx.ValidationDefinition(name=name, data=batch, suite=suite))
@@ -231,6 +266,7 @@ class Expectations:
                 if "dataframe" in params:  # great-expectations caches the frame it checks:
                     params["dataframe"].unpersist()  # a later identical read must see live rows
             out = summary(result, self.docs_dir)
+        out["enforced"] = enforced.said(plan, key)
         out["ran_on"] = "target database (SQL)" if sql is not None else "Spark DataFrame of the target"
         return out
 

@@ -65,13 +65,16 @@ def gx_errors(e: dict[str, Any] | None) -> list[str]:
 
 
 def expectation_cell(e: dict[str, Any] | None) -> str:
-    """"3/4 met", or "error" when great-expectations could not run (not a data failure)."""
+    """"3/4 met" (and "+2 enforced": checks the target's constraints guarantee), or "error"
+    when great-expectations could not run (not a data failure)."""
     if e is None:
         return "-"
     if e.get("state") == GX_ERROR and not e.get("evaluated"):
         return "error"
     met = e["evaluated"] - len(e["failed"]) - len(e.get("errors", []))
     text = f"{met}/{e['evaluated']} met"
+    if e.get("enforced"):  # guaranteed by the target's constraints, not scanned
+        text += f" +{len(e['enforced'])} enforced"
     return f"{text}, {len(e['errors'])} error" if e.get("errors") else text
 
 

@@ -9,11 +9,11 @@ from sparkdms.connectors.mysql import validation as mysql_validation
 from sparkdms.connectors.postgres import validation as pg_validation
 from sparkdms.connectors.sql.validation import SqlAlchemyTarget
 
-from sparkdms.catalog import Column, Table
+from sparkdms.catalog import Column, Index, Table
 from sparkdms.plan import ColumnPlan, TablePlan
 from sparkdms.types import LType
 from sparkdms.validate.compare import Difference
-from sparkdms.validate.expectations import ExactNames, expectations, real_types
+from sparkdms.validate.expectations import Enforced, ExactNames, expectations, real_types
 from sparkdms.validate.failures import COLUMNS, FailureSink, rows_for
 
 
@@ -56,6 +56,26 @@ def test_suite_from_the_plan():
     assert suite[0].value == 42
     compound = expectations(plan(), 1, ["id", "a"], {})
     assert type(compound[2]).__name__ == "ExpectCompoundColumnsToBeUnique"
+
+
+def test_checks_the_target_constraints_guarantee_are_left_out():
+    """A primary key and NOT NULL columns of the discovered target make their checks ones
+    that cannot fail: they are named as enforced instead of scanned for. A column that is
+    nullable in the target (altered after the load) keeps its check."""
+    cols = (Column("id", "bigint", LType("int64"), False),
+            Column("a", "numeric(12,2)", LType("decimal", precision=12, scale=2), True))
+    target = Table("public", "x", cols, ("id",))
+    enforced = Enforced.of(target)
+    kinds = [(type(e).__name__, getattr(e, "column", None))
+             for e in expectations(plan(), 42, ["id"], {}, enforced=enforced)]
+    assert kinds == [("ExpectTableRowCountToEqual", None), ("ExpectTableColumnsToMatchSet", None),
+                     ("ExpectColumnValuesToNotBeNull", "a")]
+    assert enforced.said(plan(), ["id"]) == [
+        "column id unique: the target's primary key or unique index",
+        "column id not null: NOT NULL in the target table"]
+    unique_index = Table("public", "x", cols, (), indexes=(Index("x_a", ("a",), unique=True),))
+    assert not Enforced.of(unique_index).keeps_unique(["a"])  # unique, but NULLs allowed
+    assert Enforced.of(None) == Enforced()
 
 
 def test_real_target_types_as_sqlalchemy_reflects_them():
