@@ -33,7 +33,10 @@ def test_run_progress_lines_and_html_report(pg_db, tmp_path):
         conn.execute("INSERT INTO src.small VALUES (1, 'ä'), (2, NULL), (3, '✓')")
         conn.execute("ANALYZE src.big")
     task = write_task(tmp_path, pg_db, pg_db, [selection("src"), RENAME],
-                      settings={"ValidationSettings": {"EnableValidation": True}})
+                      settings={"ValidationSettings": {"EnableValidation": True},
+                                # the Spark path's lines and run info (a direct copy alone
+                                # would not start Spark)
+                                "Sparkdms": {"DirectCopyWithoutJvm": False}})
     report = tmp_path / "r.json"
     env = {**{k: v for k, v in os.environ.items() if k != "SPARKDMS_JARS_DIR"},
            "SPARKDMS_PROGRESS_SECONDS": "0.5"}

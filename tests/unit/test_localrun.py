@@ -100,7 +100,8 @@ def test_deferred_only_for_an_all_direct_full_load_on_a_plain_local_master(monke
     assert deferred(prep(), "local[3]", start).slots == 3
     assert deferred(prep(direct=False), None, start) is None
     assert deferred(prep(migration="full-load-and-cdc"), None, start) is None
-    assert deferred(prep(validation=True), None, start) is None
+    # validation in the databases' SQL needs no session; it asks the LazySpark if a side does
+    assert isinstance(deferred(prep(validation=True), None, start), LazySpark)
     assert deferred(prep(master="spark://h:7077"), None, start) is None
     assert deferred(prep(), "local[2,3]", start) is None
     monkeypatch.setattr("sparkdms.localrun.spark_running", lambda: True)
