@@ -11,8 +11,17 @@ of its column's logical kind (``FORMS``).
 A column goes through the stream only when the DataFrame path would write the very same
 value: a planned source column (renamed or not) with no expression, into a target type of the
 same form that holds every value of the source type (``holds``). Any other column sends the
-table through Spark rows. A value a target still refuses (a zero date, a string too long)
-makes the whole table go through Spark rows again, where the error policy applies row by row.
+table through Spark rows. A value a target still refuses (a zero date, a string too long, a
+NaN where the target has none) makes the whole table go through Spark rows again, where the
+error policy applies row by row.
+
+Instants (``timestamptz``) travel as their UTC wall clock: the sources print them in a UTC
+session, and a target whose type keeps an instant reads them in one. Floats travel as the
+shortest digits that read back as the same double; a single is widened to a double first, so
+the target's rounding to a single returns the very value. The kinds Spark carries as text
+(time, year, enum, set, json, uuid, inet, ...) travel as the text the source's DataFrame
+read selects (``read_expr``), into a column of the same logical type: the target parses the
+same text it would get from a Spark string.
 """
 
 from __future__ import annotations
@@ -29,10 +38,18 @@ FORMS: dict[str, str] = {
                      "uint64"), "integer"),  # decimal digits, a leading minus
     "decimal": "decimal",  # plain notation (no exponent), the scale's fraction digits
     "boolean": "boolean",  # 1 or 0
-    **dict.fromkeys(("varchar", "text"), "text"),  # the characters
+    **dict.fromkeys(("char", "varchar", "text"), "text"),  # the characters
     "date": "date",  # YYYY-MM-DD
     "timestamp": "timestamp",  # YYYY-MM-DD HH:MM:SS, then . and fraction digits if any
+    "timestamptz": "timestamptz",  # the instant's UTC wall clock, as a timestamp
     **dict.fromkeys(("binary", "varbinary", "blob"), "binary"),  # \x then hex digits
+    # the double of the value in the fewest digits that read back as it (a float32 widened
+    # to a double first: its own shortest digits could round another way through a double)
+    **dict.fromkeys(("float32", "float64"), "float"),
+    # kinds the DataFrame path carries as the source's own text (``Source.read_expr``): the
+    # stream carries that very text, and the target parses it as it would Spark's string
+    **dict.fromkeys(("time", "year", "enum", "set", "json", "uuid", "citext", "inet", "xml"),
+                    "astext"),
 }
 
 # integer kinds: (smallest, largest) value
@@ -74,6 +91,11 @@ def _holds_fraction(src: LType, dst: LType) -> bool:
         (src.precision if src.precision is not None else DEFAULT_FRACTION)
 
 
+def _holds_float(src: LType, dst: LType) -> bool:
+    """A single into a single or a double, a double only into a double."""
+    return src.kind == "float32" or dst.kind == "float64"
+
+
 HOLDS: dict[str, Callable[[LType, LType], bool]] = {
     "integer": _holds_integer,
     "decimal": _holds_decimal,
@@ -81,7 +103,10 @@ HOLDS: dict[str, Callable[[LType, LType], bool]] = {
     "text": _holds_length,
     "date": lambda src, dst: True,
     "timestamp": _holds_fraction,
+    "timestamptz": _holds_fraction,
     "binary": _holds_length,
+    "float": _holds_float,
+    "astext": lambda src, dst: src == dst,  # the same logical type: the DataFrame path's text
 }
 
 

@@ -107,7 +107,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     prep = prepare(args.task, check_target=False)
     plan = narrow_args(prep.plan, args)
-    print(plan_json(plan, prep.target) if args.format == "json" else render_plan(plan, prep.target))
+    print(plan_json(plan, prep.target) if args.format == "json"
+          else render_plan(plan, prep.target, prep.source, prep.task.settings))
     return EXIT_OK
 
 

@@ -221,6 +221,16 @@ class MySQLConnector(SqlConnector):
             return f"CAST({q} AS CHAR)"
         return q
 
+    def transport(self, column: Column, peer: str = "") -> tuple[str, Any]:
+        """A FLOAT as a DOUBLE: the server's text of a FLOAT has 6 significant digits (the
+        JDBC read would get 0.142857 for 0.14285715); a double holds the single exactly and
+        ``wire_frame`` casts it back."""
+        if column.ltype.kind != "float32":
+            return super().transport(column, peer)
+        from pyspark.sql.types import DoubleType
+
+        return f"CAST({self.read_expr(column, peer)} AS DOUBLE)", DoubleType()
+
     @staticmethod
     def _zero_date(q: str) -> str:
         return f"(MONTH({q}) = 0 OR DAY({q}) = 0)"

@@ -40,7 +40,8 @@ from sparkdms.plan import TablePlan
 # form -> SET expression of its user variable (None: loaded as it is)
 SETS: dict[str, str | None] = {
     "integer": None, "decimal": None, "boolean": None, "text": None, "date": None,
-    "timestamp": None, "binary": "UNHEX(SUBSTRING({v}, 3))",
+    "timestamp": None, "timestamptz": None, "float": None, "astext": None,
+    "binary": "UNHEX(SUBSTRING({v}, 3))",
 }
 STRICT_DATES = ("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), "
                 "'NO_ZERO_DATE', 'NO_ZERO_IN_DATE')")

@@ -5,7 +5,10 @@ One SELECT per partition returns one column per row, ``CONCAT_WS`` of the values
 the stream's form: NULL as ``\\N``, text escaped only when it holds a backslash, tab, newline
 or carriage return (a REGEXP test costs little, the REPLACE chain much more), booleans as
 ``c <> 0`` (what the JDBC read makes of any non-zero TINYINT(1)), binary as ``\\x`` and hex.
-Dates, timestamps, decimals and integers are the server's own text, already in the form. A
+Dates, timestamps, decimals and integers are the server's own text, already in the form;
+TIMESTAMPs in a ``+00:00`` session (their UTC wall clock); floats as DOUBLE (the server's
+text of a FLOAT has only 6 digits; a double's is the shortest exact one); the kinds Spark
+carries as text as the DataFrame path's read expression (``read_expr``), escaped. A
 zero date goes out as it is: the target refuses it and the load redoes the table through
 Spark rows, where ``options.zero_date`` applies.
 
@@ -41,7 +44,8 @@ ESCAPES = (("'\\\\'", "'\\\\\\\\'"), ("'\\t'", "'\\\\t'"), ("'\\n'", "'\\\\n'"),
            ("'\\r'", "'\\\\r'"))
 CHUNK = 1 << 20
 # backslash escapes in literals whatever the server's default sql_mode says
-SESSION = "SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')"
+SESSION = ("SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', ''), "
+           "time_zone = '+00:00'")  # and TIMESTAMPs as their UTC wall clock
 
 
 def _escaped(q: str) -> str:
@@ -59,20 +63,27 @@ TEXT: dict[str, Callable[[str], str]] = {
     "text": _escaped,
     "date": lambda q: q,
     "timestamp": lambda q: q,
+    "timestamptz": lambda q: q,  # a TIMESTAMP in the session's time_zone, UTC (SESSION)
+    # a FLOAT's own text has 6 digits; as a DOUBLE, the exact value in the fewest digits
+    "float": lambda q: f"CAST({q} AS DOUBLE)",
     "binary": lambda q: f"CONCAT('\\\\\\\\x', HEX({q}))",
 }
 
 
-def _value(connector: Any, c: WireColumn) -> str:
-    return f"IFNULL({TEXT[c.form](connector.quote(c.source))}, {NULL})"
+def _value(connector: Any, plan: TablePlan, c: WireColumn) -> str:
+    if c.form == "astext":  # the text the DataFrame path reads (``read_expr``), escaped
+        text = _escaped(connector.read_expr(plan.source.column(c.source), plan.peer))
+    else:
+        text = TEXT[c.form](connector.quote(c.source))
+    return f"IFNULL({text}, {NULL})"
 
 
 def text_stream(connector: Any, plan: TablePlan) -> TextStream | None:
     """One SELECT per partition, its one column the stream's line (without its newline)."""
     cols = wire_columns(plan)
-    if cols is None or any(c.form not in TEXT for c in cols):
+    if cols is None or any(c.form not in TEXT and c.form != "astext" for c in cols):
         return None
-    line = f"CONCAT_WS('\\t', {', '.join(_value(connector, c) for c in cols)})"
+    line = f"CONCAT_WS('\\t', {', '.join(_value(connector, plan, c) for c in cols)})"
     base = f"SELECT {line} FROM {connector.qualify(plan.source.schema, plan.source.name)}"
     queries = tuple(base + connector.where_sql(plan.filters, plan.source, [p] if p else [])
                     for p in sqlparts.predicates(plan.partitioning.parts))

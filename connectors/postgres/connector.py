@@ -519,9 +519,11 @@ class PostgresConnector(SqlConnector):
 
     def load_text(self, cur: Any, spec: WriteSpec, chunks: Iterator[bytes], attempt: int) -> int:
         """One partition of another engine's text stream (connectors/wire.py) into the
-        staging table with a text COPY, which reads that form as it is."""
+        staging table with a text COPY, which reads that form as it is (an instant as its
+        UTC wall clock: the attempt's transaction reads it in UTC)."""
         cols = ", ".join(self.quote(c) for c in spec.columns)
         into = f"COPY {self.qualify(spec.schema, spec.stage_table)} ({cols}) FROM STDIN"
+        cur.execute("SET LOCAL TimeZone = 'UTC'")
         with _refusals(), cur.copy(into) as inp:
             for chunk in chunks:
                 inp.write(chunk)

@@ -8,7 +8,9 @@ the DataFrame path:
 - a renamed column: the source column under the target's name (COPY lists target names);
 - a changed type: only widening casts, where PostgreSQL's cast and Spark's agree value for
   value (``WIDENING``): a larger integer, a decimal with no fewer integer or fraction digits
-  (integers included), a longer or unbounded varchar, real to double precision;
+  (integers included), a longer or unbounded varchar, real to double precision; and an
+  integer to text (both print its digits), cast to ``text``, so that COPY checks a varchar's
+  length as the DataFrame path's write does (a cast to ``varchar(n)`` would cut it);
 - an added column: its Spark SQL expression (the translation of AWS DMS's SQLite
   expression, plan/mapping/expressions.py) when every node is in ``NODES``. Integer and
   exact decimal arithmetic (``+ - *``) only while Spark's decimal result keeps every digit
@@ -270,6 +272,8 @@ def column_sql(source: Any, col: ColumnPlan, types: dict[str, LType]) -> str:
         return q
     if any(rule(col.source.ltype, col.ltype) for rule in WIDENING):
         return f"CAST({q} AS {col.target_type})"
+    if col.source.ltype.kind in INT_DIGITS and col.ltype.kind in TEXT_KINDS:
+        return f"CAST({q} AS text)"
     raise NotCopyable(f"column {col.target_name}: {col.source.ltype} to {col.ltype}")
 
 

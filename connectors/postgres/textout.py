@@ -5,8 +5,11 @@ One ``COPY (SELECT ...) TO STDOUT`` per partition, in text format, whose output 
 the stream's form: tab-separated, ``\\N`` for NULL, one line per row. The session fixes
 the text of each form: ``DateStyle = ISO, YMD`` (dates ``YYYY-MM-DD``, timestamps
 ``YYYY-MM-DD HH:MM:SS[.ffffff]``), ``bytea_output = 'hex'`` (``\\x`` and hex, the
-backslash escaped by COPY as the stream wants it), UTF8. Booleans go out as ``c::int``
-(1/0); integers, numerics and text as their own output.
+backslash escaped by COPY as the stream wants it), UTF8, ``extra_float_digits = 3`` (the
+shortest exact digits of a float8; a real is cast to float8 first), ``TimeZone = UTC``
+(an instant goes out ``AT TIME ZONE 'UTC'``, a timestamp without its offset). Booleans go
+out as ``c::int`` (1/0); integers, numerics and text as their own output; the kinds Spark
+carries as text as the DataFrame path's read expression (``read_expr``).
 
 PostgreSQL's COPY also escapes backspace, form feed and vertical tab (``\\b``, ``\\f``,
 ``\\v``), which the stream does not allow (LOAD DATA would read ``\\f`` as ``f``): a block
@@ -35,7 +38,8 @@ from sparkdms.plan import TablePlan
 
 APPLICATION = "sparkdms text copy"  # its sessions' application_name (pg_stat_activity)
 CHUNK = 1 << 20
-SESSION_SQL = ("SET DateStyle = 'ISO, YMD'", "SET extra_float_digits = 1",
+SESSION_SQL = ("SET DateStyle = 'ISO, YMD'", "SET extra_float_digits = 3",
+               "SET TimeZone = 'UTC'",
                "SET bytea_output = 'hex'", "SET client_encoding = 'UTF8'",
                "SET IntervalStyle = 'postgres'", "SET max_parallel_workers_per_gather = 0",
                f"SET application_name = '{APPLICATION}'")
@@ -48,7 +52,9 @@ TEXT: dict[str, Callable[[str], str]] = {
     "text": lambda q: q,
     "date": lambda q: q,
     "timestamp": lambda q: q,
+    "timestamptz": lambda q: f"({q} AT TIME ZONE 'UTC')",
     "binary": lambda q: q,
+    "float": lambda q: f"CAST({q} AS float8)",
 }
 
 # COPY's escapes the stream has no place for, as their raw bytes
@@ -76,16 +82,18 @@ def raw_escapes(block: bytes) -> bytes:
     return ESCAPED_BACKSLASH.join(_raw(p) for p in block.split(ESCAPED_BACKSLASH))
 
 
-def _value(connector: Any, c: WireColumn) -> str:
+def _value(connector: Any, plan: TablePlan, c: WireColumn) -> str:
+    if c.form == "astext":  # the text the DataFrame path reads (``read_expr``)
+        return connector.read_expr(plan.source.column(c.source), plan.peer)
     return TEXT[c.form](connector.quote(c.source))
 
 
 def text_stream(connector: Any, plan: TablePlan) -> TextStream | None:
     """One COPY query per partition: the plan's filters and the partition's predicate."""
     cols = wire_columns(plan)
-    if cols is None or any(c.form not in TEXT for c in cols):
+    if cols is None or any(c.form not in TEXT and c.form != "astext" for c in cols):
         return None
-    select = ", ".join(_value(connector, c) for c in cols)
+    select = ", ".join(_value(connector, plan, c) for c in cols)
     base = f"SELECT {select} FROM {connector.qualify(plan.source.schema, plan.source.name)}"
     queries = tuple(base + connector.where_sql(plan.filters, plan.source, [p] if p else [])
                     for p in sqlparts.predicates(plan.partitioning.parts))

@@ -7,7 +7,18 @@ from typing import Any
 from sparkdms.plan import Plan, TablePlan
 
 
-def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
+def load_path(tp: TablePlan, target: Any, source: Any, settings: Any) -> str:
+    """How the run would load the table: server to server, or through Spark rows."""
+    if target.can_direct_copy(source, tp, settings):
+        return "direct copy (the rows go from server to server, no Spark rows)"
+    if not settings["Sparkdms.DirectCopy"]:
+        return "through Spark rows (Sparkdms.DirectCopy is off)"
+    return ("through Spark rows (a column, rule or setting the direct copy does not carry "
+            "exactly)")
+
+
+def render_table_plan(tp: TablePlan, target: Any, source: Any = None,
+                      settings: Any = None) -> list[str]:
     lines = [f"table {tp.source_label} -> {tp.target_label}"
              + (f"   (rules: {', '.join(tp.rule_ids)})" if tp.rule_ids else "")]
     lines.append(f"  rows (estimate): {tp.source.row_estimate:,}   primary key: "
@@ -25,6 +36,8 @@ def render_table_plan(tp: TablePlan, target: Any) -> list[str]:
     part = tp.partitioning
     lines.append(f"  partitioning: {part.method}, {part.count} partition(s)"
                  + (f" on {part.column}" if part.column else ""))
+    if source is not None and settings is not None:
+        lines.append(f"  load: {load_path(tp, target, source, settings)}")
     shown = [d for d in part.described if d]
     lines += [f"    {d}" for d in shown[:12]]
     if len(shown) > 12:
@@ -58,10 +71,10 @@ def _rule_lines(tp: TablePlan) -> list[str]:
     return lines
 
 
-def render_plan(plan: Plan, target: Any) -> str:
+def render_plan(plan: Plan, target: Any, source: Any = None, settings: Any = None) -> str:
     lines = [f"Plan for task {plan.task_name}: {plan.source_engine} -> {plan.target_engine}, "
              f"{len(plan.tables)} table(s)", ""]
     for tp in plan.tables:
-        lines += [*render_table_plan(tp, target), ""]
+        lines += [*render_table_plan(tp, target, source, settings), ""]
     lines += [f"warning: {w}" for w in plan.warnings]
     return "\n".join(lines)

@@ -16,13 +16,13 @@ from tests.integration.test_full_load import run_ok
 
 DDL = """CREATE TABLE public.sales (
   id integer PRIMARY KEY, amount numeric(12,2), qty smallint, name varchar(20), code text,
-  ratio real)"""
+  ratio real, zone bigint)"""
 ROWS = [
-    (1, Decimal("9999999999.99"), 32767, "Zoë 李雷 🚀", "a\tb", 0.1),
-    (2, Decimal("-0.01"), -3, "", "", -1.5e30),
-    (3, None, None, None, None, None),
-    (4, Decimal("0.05"), 5, "x'y\"z\\", None, 3.4028235e38),
-    (5, Decimal("12.35"), 0, None, "c", 0.0),
+    (1, Decimal("9999999999.99"), 32767, "Zoë 李雷 🚀", "a\tb", 0.1, -9223372036854775808),
+    (2, Decimal("-0.01"), -3, "", "", -1.5e30, 0),
+    (3, None, None, None, None, None, None),
+    (4, Decimal("0.05"), 5, "x'y\"z\\", None, 3.4028235e38, 9223372036854775807),
+    (5, Decimal("12.35"), 0, None, "c", 0.0, -7),
 ]
 
 
@@ -46,6 +46,8 @@ RULES = [
     column_rule("4", "change-data-type", "amount",
                 **{"data-type": {"type": "numeric", "precision": 16, "scale": 3}}),
     column_rule("5", "change-data-type", "ratio", **{"data-type": {"type": "real8"}}),
+    column_rule("5b", "change-data-type", "zone", **{"data-type": {"type": "string",
+                                                                    "length": 20}}),
     added("6", "total", "$amount * $qty", {"type": "numeric", "precision": 20, "scale": 1}),
     added("7", "tag", "$code || '-' || $name", {"type": "string", "length": 100}),
     added("8", "size", "CASE WHEN $qty > 3 THEN 'big' ELSE 'small' END",
@@ -81,7 +83,7 @@ def table_of(endpoint: dict) -> tuple[list[tuple], list[tuple]]:
 def test_direct_copy_equals_dataframe_path(copyable, pg_db, pg_dst, pg_third, spark, tmp_path):
     with pg_connect(pg_db) as conn, conn.cursor() as cur:
         cur.execute(DDL)
-        cur.executemany("INSERT INTO public.sales VALUES (%s, %s, %s, %s, %s, %s)", ROWS)
+        cur.executemany("INSERT INTO public.sales VALUES (%s, %s, %s, %s, %s, %s, %s)", ROWS)
     rules = RULES if not copyable else RULES[:-1]
     direct = load(tmp_path, pg_db, pg_dst, rules, direct=True)
     frame = load(tmp_path, pg_db, pg_third, rules, direct=False)
@@ -90,8 +92,11 @@ def test_direct_copy_equals_dataframe_path(copyable, pg_db, pg_dst, pg_third, sp
     (types_a, rows_a), (types_b, rows_b) = table_of(pg_dst), table_of(pg_third)
     assert types_a == types_b
     assert ("total", "numeric(20,1)") in types_a and ("qty", "bigint") in types_a
+    assert ("zone", "character varying(20)") in types_a
     assert_same_rows(normalise(rows_b), normalise(rows_a))  # both ways, NULLs included
     by_id = {r[0]: r for r in rows_a}
-    assert by_id[1][1] == Decimal("9999999999.990") and by_id[4][6] == Decimal("0.3")
-    assert by_id[3][6] is None and by_id[1][7] == "a\tb-Zoë 李雷 🚀" and by_id[4][7] is None
+    assert by_id[1][1] == Decimal("9999999999.990") and by_id[4][7] == Decimal("0.3")
+    assert by_id[3][7] is None and by_id[1][8] == "a\tb-Zoë 李雷 🚀" and by_id[4][8] is None
     assert len(rows_a) == len(ROWS)
+    assert [by_id[i][6] for i in range(1, 6)] == ["-9223372036854775808", "0", None,
+                                                  "9223372036854775807", "-7"]

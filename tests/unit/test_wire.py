@@ -29,7 +29,8 @@ L = LType
     (L("varchar", length=40), L("varchar", length=20), False),
     (L("varchar", length=40), L("text"), True),
     (L("text"), L("varchar", length=40), False),
-    (L("char", length=4), L("char", length=4), False),  # padding differs between engines
+    (L("char", length=4), L("char", length=4), True),  # each target pads as on Spark rows
+    (L("char", length=8), L("varchar", length=4), False),
     (L("timestamp", precision=6), L("timestamp", precision=6), True),
     (L("timestamp", precision=6), L("timestamp", precision=3), False),
     (L("timestamp"), L("timestamptz"), False),
@@ -37,9 +38,22 @@ L = LType
     (L("varbinary", length=16), L("binary", length=16), False),
     (L("boolean"), L("boolean"), True),
     (L("boolean"), L("int8"), False),
-    (L("float64"), L("float64"), False),  # not in the stream: text forms differ
+    (L("timestamptz", precision=6), L("timestamptz", precision=6), True),
+    (L("timestamptz", precision=6), L("timestamptz", precision=3), False),
+    (L("timestamptz"), L("timestamp"), False),
+    (L("float64"), L("float64"), True),
+    (L("float32"), L("float64"), True),
+    (L("float32"), L("float32"), True),
+    (L("float64"), L("float32"), False),
+    (L("int32"), L("float64"), False),
     (L("date"), L("date"), True),
-    (L("json"), L("json"), False),
+    (L("json"), L("json"), True),
+    (L("json"), L("text"), False),  # carried as the source's text only into its own kind
+    (L("enum", length=1, values=("a", "b")), L("enum", length=1, values=("a", "b")), True),
+    (L("enum", length=1, values=("a", "b")), L("enum", length=1, values=("a",)), False),
+    (L("time", precision=3), L("time", precision=0), False),
+    (L("uuid"), L("uuid"), True),
+    (L("interval"), L("interval"), False),  # a source may check it on the way (durations)
 ])
 def test_holds(src, dst, ok):
     assert holds(src, dst) is ok
