@@ -6,6 +6,9 @@
                      installed by scripts/bench-peers.sh), each target verified (count + checksum)
   bench/overhead.py  fixed cost, demo, validation ratio, 1 -> 2 workers, RSS 1M -> 10M
                      (--skip-overhead skips it; skipped with a note while the module is absent)
+  bench/kinds.py     MariaDB <-> PostgreSQL with the kinds real tables hold (floats, instants, JSON,
+                     time, char(n), enum, UUID, inet, binary): floor, direct copy, DataFrame path
+                     (--skip-kinds; --kinds-rows N, default --rows)
   bench/validation.py  validation of an unchanged and a 0.01 % changed copy (--skip-validation)
   bench/cdc.py       change data capture under a steady write load (--skip-cdc, --cdc-only)
 
@@ -48,6 +51,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help=f"comma-separated peers to run (default {','.join(PEERS)}; '' for none)")
     parser.add_argument("--skip-sparkdms", action="store_true", help="floors and peers only")
     parser.add_argument("--skip-overhead", action="store_true", help="skip bench/overhead.py")
+    parser.add_argument("--skip-kinds", action="store_true", help="skip bench/kinds.py")
+    parser.add_argument("--kinds-rows", type=int, help="rows of bench/kinds.py (default --rows)")
     parser.add_argument("--skip-validation", action="store_true", help="skip the validation case")
     parser.add_argument("--overhead-cases", help="subset of fixed,demo,validation,workers,rss "
                                                  "(bench/overhead.py; default all)")
@@ -81,6 +86,18 @@ def run_cdc(args: argparse.Namespace) -> int:
     return cdc.main([*args.cdc_args.split(), *extra])
 
 
+def kinds_rows(args: argparse.Namespace) -> list[common.Row]:
+    """bench/kinds.py's rows: both ways between MariaDB and PostgreSQL with many kinds."""
+    if args.skip_kinds or args.skip_sparkdms:
+        return []
+    import kinds
+
+    out = kinds.run(args.kinds_rows or args.rows)
+    if not args.keep:
+        kinds.drop_targets()
+    return out
+
+
 def overhead_rows(args: argparse.Namespace) -> list[common.Row]:
     """bench/overhead.py's rows (another module; absent: skipped with a log line)."""
     if args.skip_overhead:
@@ -111,6 +128,7 @@ def server_versions() -> str:
 def full_load(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
     rows, notes = pairs.run(args)
+    rows += kinds_rows(args)
     rows += overhead_rows(args)
     master = args.master or "local[*] (task)"
     header = (f"{common.machine(load_before)}; {server_versions()}, master `{master}`; "
