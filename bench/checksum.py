@@ -37,8 +37,10 @@ CANONICAL: dict[str, dict[str, str]] = {
         "dec2": "CAST(CAST({v} AS DECIMAL(30,2)) AS CHAR)",
         "ts": "DATE_FORMAT({v}, '%Y-%m-%d %H:%i:%s.%f')",
         "text": "CAST({v} AS CHAR)",
+        # bit(1) (what Spark's JDBC writer creates for a boolean) reads as the byte 1 or 0
         "bool": "CASE lower(CAST({v} AS CHAR)) WHEN 'true' THEN '1' WHEN '1' THEN '1'"
-                " WHEN 'false' THEN '0' WHEN '0' THEN '0' END",
+                " WHEN 'false' THEN '0' WHEN '0' THEN '0' WHEN x'01' THEN '1'"
+                " WHEN x'00' THEN '0' END",
     },
 }
 ROW_HASH = {

@@ -83,7 +83,7 @@ def my(database: str) -> End:
 
 
 def dst_db(method: str) -> str:
-    return f"bench_dst_{method}"
+    return f"bench_dst_{method.replace('-', '_')}"
 
 
 # --- target preparation and verification ------------------------------------------------
@@ -335,6 +335,7 @@ def cases(args: argparse.Namespace, versions: dict[str, str | None]) -> list[tup
         raise SystemExit("the MariaDB source differs from the PostgreSQL source: rerun with --regenerate")
     ours, m = pg(dst_db("sparkdms")), args.master
     selected = set(args.peers)
+    to_postgres = tuple(p for p in ("pgloader", "sling", "dlt", "spark-jdbc") if p in selected)
     return [
         (Case("pg-pg", src_pg, expected), [
             Method("COPY pipe, psql → psql",
@@ -343,8 +344,7 @@ def cases(args: argparse.Namespace, versions: dict[str, str | None]) -> list[tup
             Method("sparkdms (direct copy)", lambda: sparkdms("direct", m, ours), ours, kind="sparkdms"),
             Method("sparkdms (DataFrame path)", lambda: sparkdms("dataframe", m, ours), ours,
                    kind="sparkdms"),
-            *peer_methods(tuple(p for p in ("pgloader", "sling", "dlt") if p in selected), src_pg,
-                          versions, "postgres")]),
+            *peer_methods(to_postgres, src_pg, versions, "postgres")]),
         (Case("pg-pg-t", src_pg, expected_t, TRANSFORM_COLUMNS, TRANSFORM_TYPES), [
             Method("COPY pipe of the transforming SELECT", lambda: floor_copy_pipe(TRANSFORM_SELECT,
                                                                                   TRANSFORM_DDL),
@@ -354,8 +354,7 @@ def cases(args: argparse.Namespace, versions: dict[str, str | None]) -> list[tup
         (Case("my-pg", src_my, expected), [
             Method("INTO OUTFILE + COPY FROM", floor_my_to_pg, pg(dst_db("copy")), floor=True),
             Method("sparkdms", lambda: sparkdms("my-to-pg", m, ours), ours, kind="sparkdms"),
-            *peer_methods(tuple(p for p in ("pgloader", "sling", "dlt") if p in selected), src_my,
-                          versions, "postgres")]),
+            *peer_methods(to_postgres, src_my, versions, "postgres")]),
         (Case("pg-my", src_pg, expected), [
             Method("COPY TO + LOAD DATA LOCAL INFILE", floor_pg_to_my, my(dst_db("copy")), floor=True),
             Method("sparkdms (direct copy)", lambda: sparkdms("pg-to-my", m, my(dst_db("sparkdms"))),
@@ -363,7 +362,7 @@ def cases(args: argparse.Namespace, versions: dict[str, str | None]) -> list[tup
             Method("sparkdms (DataFrame path)",
                    lambda: sparkdms("pg-to-my-dataframe", m, my(dst_db("sparkdms"))),
                    my(dst_db("sparkdms")), kind="sparkdms"),
-            *peer_methods(tuple(p for p in ("sling", "dlt") if p in selected), src_pg, versions,
+            *peer_methods(tuple(p for p in ("sling", "dlt", "spark-jdbc") if p in selected), src_pg, versions,
                           "mariadb")]),
     ]
 
@@ -374,7 +373,7 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: run `make services` (installs the servers and clients)")
     ensure_sources(args.rows, args.regenerate)
-    versions = {p: peers.version(p) for p in ("pgloader", "sling", "dlt")}
+    versions = {p: peers.version(p) for p in ("pgloader", "sling", "dlt", "spark-jdbc")}
     log("Peers: " + ", ".join(f"{p} {v or 'NOT INSTALLED (scripts/bench-peers.sh)'}"
                               for p, v in versions.items()))
     rows: list[Row] = []
@@ -386,7 +385,8 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     listed = ", ".join(f"{p} {v or '(not installed)'}" for p, v in versions.items())
     notes = [f"Peers: {listed}"
              " (scripts/bench-peers.sh: pgloader from Debian, Sling's binary wheel and dlt from PyPI "
-             "in ~/.cache/sparkdms/bench-venv).",
+             "in ~/.cache/sparkdms/bench-venv; spark-jdbc: plain `spark.read.jdbc` split on the key, "
+             "`.write.jdbc`, bench/spark_jdbc.py).",
              "Verified: row count and an engine-neutral checksum (bench/checksum.py: one canonical "
              "text per row, md5, summed on the server) equal to the source's; for the transformed "
              "case, equal to a SQL view of the source with the same rename, cast and added value, "
@@ -399,7 +399,8 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
 
 
 def drop_targets() -> None:
-    names = [dst_db(n) for n in ("copy", "sparkdms", "pgloader", "sling", "dlt")]
+    names = [dst_db(n) for n in ("copy", "sparkdms", "pgloader", "sling", "dlt",
+                                             "spark-jdbc")]
     with gen.connect("postgres") as conn:
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -110,6 +110,10 @@ def version(peer: str) -> str | None:
         exe = sling_binary()
         line = _version_line([str(exe), "--version"]) if exe else None
         return line.split()[-1] if line else None
+    if peer == "spark-jdbc":
+        line = _version_line([str(ROOT / ".venv" / "bin" / "python"), "-c",
+                              "import pyspark; print(pyspark.__version__)"])
+        return f"(PySpark {line})" if line else None
     if peer == "dlt":
         exe = VENV / "bin" / "dlt"
         line = _version_line([str(exe), "--version"]) if exe.exists() else None
@@ -222,7 +226,22 @@ def run_dlt(src: End, dst: End) -> Measured:
     return _checked(measure([str(python), str(script)], env=env), secrets(src, dst))
 
 
-RUNNERS = {"pgloader": run_pgloader, "sling": run_sling, "dlt": run_dlt}
+def run_spark_jdbc(src: End, dst: End) -> Measured:
+    """Plain Spark (bench/spark_jdbc.py) with the project's virtualenv."""
+    env = dict(os.environ, BENCH_KEY="order_id")
+    for prefix, side in (("BENCH_SRC", src), ("BENCH_DST", dst)):
+        p = side.params()
+        values = {"engine": side.engine, "host": p["host"], "port": p["port"],
+                  "database": side.database, "user": p["user"], "password": p["password"],
+                  "table": f"{side.schema}.{side.table}"}
+        env.update({f"{prefix}_{k.upper()}": str(v) for k, v in values.items()})
+    python = ROOT / ".venv" / "bin" / "python"
+    cmd = [str(python), str(ROOT / "bench" / "spark_jdbc.py")]
+    return _checked(measure(cmd, env=env), secrets(src, dst))
+
+
+RUNNERS = {"pgloader": run_pgloader, "sling": run_sling, "dlt": run_dlt,
+           "spark-jdbc": run_spark_jdbc}
 
 
 def run(peer: str, src: End, dst: End) -> Measured:

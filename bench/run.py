@@ -33,7 +33,7 @@ import common
 import gen_orders as gen
 import pairs
 
-PEERS = ("pgloader", "sling", "dlt")
+PEERS = ("pgloader", "sling", "dlt", "spark-jdbc")
 
 
 def log(message: str) -> None:
