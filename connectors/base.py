@@ -780,6 +780,11 @@ class Target(Endpointed, ABC):
                     settings: Settings, load_id: str) -> WriteResult:
         raise NotImplementedError(f"{self.engine} has no direct copy")
 
+    def direct_copy_blocker(self, source: Source, plan: TablePlan, settings: Settings) -> str:
+        """Why ``can_direct_copy`` is False, naming the rule, setting or column, for
+        ``sparkdms plan`` (empty when the target does not say)."""
+        return ""
+
     def count_rows(self, schema: str, table: str) -> int:
         raise NotImplementedError(f"{self.engine} cannot count rows")
 

@@ -26,7 +26,7 @@ same text it would get from a Spark string.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sparkdms.plan import ColumnPlan, TablePlan
@@ -150,6 +150,28 @@ def wire_columns(plan: TablePlan) -> tuple[WireColumn, ...] | None:
         return None
     out = [_wire(c) for c in plan.columns]
     return None if any(c is None for c in out) else tuple(c for c in out if c is not None)
+
+
+def blocker(plan: TablePlan, forms: Iterable[str] | None = None) -> str | None:
+    """Why the plan's table cannot go through the stream (None when it can): the rule,
+    setting or first column that stops it. ``forms``: those the other side reads too."""
+    if plan.settings:
+        return "a table-settings rule applies to the table"
+    if plan.lob_limit is not None:
+        return "a LOB size limit applies to the table"
+    allowed = None if forms is None else set(forms)
+    for c in plan.columns:
+        if c.expression is not None:
+            return f"column {c.target_name} is computed ({c.expression})"
+        if c.source is None:
+            return f"column {c.target_name} has no source column"
+        if not holds(c.source.ltype, c.ltype):
+            return (f"column {c.target_name}: {c.source.native_type} into {c.target_type} "
+                    "is not carried exactly as text")
+        if allowed is not None and FORMS[c.source.ltype.kind] not in allowed:
+            return (f"column {c.target_name}: its {FORMS[c.source.ltype.kind]} form is not "
+                    "loaded directly")
+    return None
 
 
 def _wire(c: ColumnPlan) -> WireColumn | None:

@@ -445,6 +445,11 @@ class MySQLConnector(SqlConnector):
 
         return textin.can_copy(self, source, plan, settings)
 
+    def direct_copy_blocker(self, source: Any, plan: TablePlan, settings: Settings) -> str:
+        from sparkdms.connectors.mysql import textin
+
+        return textin.blocker(self, source, plan)
+
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:
         from sparkdms.connectors.sql import direct

@@ -33,6 +33,7 @@ from typing import Any
 
 from sparkdms.connectors.base import ATTEMPT_COLUMN
 from sparkdms.connectors.mysql import bulk
+from sparkdms.connectors.wire import blocker as wire_blocker
 from sparkdms.connectors.wire import wire_columns
 
 from sparkdms.plan import TablePlan
@@ -59,6 +60,16 @@ def can_copy(connector: Any, source: Any, plan: TablePlan, settings: Any) -> boo
     if cols is None or any(c.form not in SETS for c in cols):
         return False
     return source.text_stream(plan) is not None
+
+
+def blocker(connector: Any, source: Any, plan: TablePlan) -> str:
+    """Why ``can_copy`` is False (the setting, rule or column), for ``sparkdms plan``."""
+    if not connector.endpoint.options.get("bulk_load", True):
+        return "the target's bulk_load option is off"
+    why = wire_blocker(plan, SETS)
+    if why is None and source.text_stream(plan) is None:
+        why = f"the {source.engine} source has no text stream of it"
+    return why or ""
 
 
 def statement(connector: Any, cur: Any, spec: Any, attempt: int) -> str:

@@ -485,6 +485,17 @@ class PostgresConnector(SqlConnector):
             return copycolumns.select_list(source, plan) is not None
         return source.text_stream(plan) is not None
 
+    def direct_copy_blocker(self, source: Any, plan: TablePlan, settings: Settings) -> str:
+        from sparkdms.connectors import wire
+
+        if not pg_usertypes.direct_copy_safe(plan):
+            return "a column of a user-defined array or composite type"
+        if source.dialect.family in self.capabilities.direct_copy_from:
+            return (wire.blocker(plan, ()) if plan.settings or plan.lob_limit is not None
+                    else copycolumns.blocker(source, plan)) or ""
+        return wire.blocker(plan) or ("" if source.text_stream(plan) is not None else
+                                      f"the {source.engine} source has no text stream of it")
+
     def direct_copy(self, spark: Any, source: Any, plan: TablePlan, settings: Settings,
                     load_id: str) -> WriteResult:
         from sparkdms.connectors.sql import direct

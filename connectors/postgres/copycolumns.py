@@ -277,6 +277,17 @@ def column_sql(source: Any, col: ColumnPlan, types: dict[str, LType]) -> str:
     raise NotCopyable(f"column {col.target_name}: {col.source.ltype} to {col.ltype}")
 
 
+def blocker(source: Any, plan: TablePlan) -> str | None:
+    """The column the same-engine copy cannot produce exactly (None when every one is)."""
+    types = {c.name: c.ltype for c in plan.source.columns}
+    for c in plan.columns:
+        try:
+            column_sql(source, c, types)
+        except NotCopyable as exc:
+            return str(exc)
+    return None
+
+
 def select_list(source: Any, plan: TablePlan) -> list[str] | None:
     """Every target column as a source expression, in plan order; None when one is not
     copyable (the table takes the DataFrame path)."""

@@ -13,8 +13,8 @@ def load_path(tp: TablePlan, target: Any, source: Any, settings: Any) -> str:
         return "direct copy (the rows go from server to server, no Spark rows)"
     if not settings["Sparkdms.DirectCopy"]:
         return "through Spark rows (Sparkdms.DirectCopy is off)"
-    return ("through Spark rows (a column, rule or setting the direct copy does not carry "
-            "exactly)")
+    why = target.direct_copy_blocker(source, tp, settings)
+    return f"through Spark rows ({why or 'the target has no direct copy from this source'})"
 
 
 def render_table_plan(tp: TablePlan, target: Any, source: Any = None,

@@ -4,7 +4,7 @@ source SELECT (connectors/postgres/copycolumns.py), and which it leaves to Spark
 from __future__ import annotations
 
 import pytest
-from sparkdms.connectors.postgres.copycolumns import select_list
+from sparkdms.connectors.postgres.copycolumns import blocker, select_list
 
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
@@ -93,3 +93,10 @@ def test_copyable_columns(col, want):
 ])
 def test_left_to_spark(col):
     assert sql_of(col) is None
+
+
+def test_blocker_names_the_column_spark_must_compute():
+    ok, narrow = copied("i", "integer", LType("int32")), copied("b", "integer", LType("int32"))
+    assert blocker(Quoting(), TablePlan(SOURCE, "public", "t", (ok,))) is None
+    why = blocker(Quoting(), TablePlan(SOURCE, "public", "t", (ok, narrow)))
+    assert why is not None and why.startswith("column x: ") and "int64" in why, why

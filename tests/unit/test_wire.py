@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sparkdms.connectors.sql.direct import rebatched, refused, refused_in
-from sparkdms.connectors.wire import holds, wire_columns
+from sparkdms.connectors.wire import blocker, holds, wire_columns
 
 from sparkdms.catalog import Column, Table
 from sparkdms.plan import ColumnPlan, TablePlan
@@ -78,6 +78,23 @@ def test_wire_columns_follow_renames_and_refuse_expressions_and_rules():
     assert wire_columns(_plan(a, _col("c", L("int32"), L("int32"), expression="c + 1"))) is None
     assert wire_columns(_plan(a, ColumnPlan("added", None, L("int32"), "int"))) is None
     assert wire_columns(_plan(a, settings={"parallel-load": {}})) is None
+
+
+def test_blocker_names_the_rule_or_the_first_column_that_stops_the_stream():
+    a = _col("new_a", L("int32"), L("int64"))
+    assert blocker(_plan(a)) is None
+    assert blocker(_plan(a, settings={"parallel-load": {}})) == (
+        "a table-settings rule applies to the table")
+    assert blocker(_plan(a, lob_limit=32)) == "a LOB size limit applies to the table"
+    assert blocker(_plan(a, _col("c", L("int32"), L("int32"), expression="c + 1"))) == (
+        "column c is computed (c + 1)")
+    assert blocker(_plan(a, ColumnPlan("added", None, L("int32"), "int"))) == (
+        "column added has no source column")
+    narrow = _col("n", L("int64"), L("int32"))
+    assert blocker(_plan(a, narrow)) == ("column n: native into native is not carried exactly "
+                                         "as text")
+    assert blocker(_plan(a), forms=("text",)) == ("column new_a: its integer form is not "
+                                                  "loaded directly")
 
 
 def test_rebatched_joins_rows_into_blocks_without_losing_a_byte():
