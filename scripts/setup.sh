@@ -55,12 +55,16 @@ fi
 
 if [[ -f "$STAMP" && "$STAMP" -nt pyproject.toml && -z "${SPARKDMS_FORCE_PIP:-}" ]]; then
     log ".venv up to date (delete $STAMP or set SPARKDMS_FORCE_PIP=1 to reinstall)"
-    exit 0
+else
+    log "installing sparkdms[all] in editable mode (first run downloads Spark, takes minutes)"
+    pip_flags=(--disable-pip-version-check)
+    [[ -n "${CI:-}" ]] && pip_flags+=(--progress-bar off)
+    "$VENV/bin/python" -m pip install "${pip_flags[@]}" -q -e '.[all]'
+    touch "$STAMP"
+    log "done: $("$VENV/bin/python" --version), pyspark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
 fi
 
-log "installing sparkdms[all] in editable mode (first run downloads Spark, takes minutes)"
-pip_flags=(--disable-pip-version-check)
-[[ -n "${CI:-}" ]] && pip_flags+=(--progress-bar off)
-"$VENV/bin/python" -m pip install "${pip_flags[@]}" -q -e '.[all]'
-touch "$STAMP"
-log "done: $("$VENV/bin/python" --version), pyspark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
+# the driver JVM's class archive (sparkdms/classarchive.py): built once per JDK and pyspark,
+# under ~/.cache/sparkdms/jvm; a quick check when it is there
+"$VENV/bin/python" -m sparkdms.classarchive 2>&1 | sed 's/^/[setup] /' >&2 \
+    || log "class archive: not built; Spark starts without it"

@@ -45,8 +45,11 @@ def configure(log: Path, verbose: bool = False, level: str | None = None) -> Jvm
 
 
 def java_options(current: JvmLog) -> str:
+    """log4j's settings, and a JVM crash report beside the run's logs (not in the cwd)."""
+    crash = current.path.with_name(current.path.name.removesuffix(".jvm.log") + ".jvm-crash-%p.log")
     return (f"-Dlog4j2.configurationFile={CONFIG.as_uri()} -Dsparkdms.log={current.path} "
-            f"-Dsparkdms.log.level={current.level} -Dsparkdms.console.level={current.console}")
+            f"-Dsparkdms.log.level={current.level} -Dsparkdms.console.level={current.console} "
+            f"-XX:ErrorFile={crash}")
 
 
 def driver_conf(conf: dict[str, str]) -> dict[str, str]:

@@ -3,13 +3,16 @@ everywhere, and quiet logs. Under spark-submit the existing session is reused.""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sparkdms import jarcache, jvmlog
+from sparkdms import classarchive, jarcache, jvmlog
+
+log = logging.getLogger(__name__)
 
 BASE_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
@@ -49,6 +52,29 @@ def session_conf(packages: list[str], extra: Mapping[str, str],
     return conf
 
 
+JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+
+
+def start_from_archive(builder: Any, java_options: str) -> Any:
+    """``builder.getOrCreate()`` with the driver JVM started from the class archive
+    (sparkdms/classarchive.py) when there is one; should the JVM not start with it, once more
+    without, and the archive is dropped if that start works."""
+    archive = classarchive.driver_options()
+    if not archive:
+        return builder.getOrCreate()
+    if "-XX:ErrorFile=" not in java_options:  # a crash report, should it crash: not in the cwd
+        archive += f" -XX:ErrorFile={classarchive.cache_dir() / 'jvm-crash-%p.log'}"
+    try:
+        return builder.config(JAVA_OPTIONS, f"{java_options} {archive}".strip()).getOrCreate()
+    except Exception as exc:
+        spark = builder.config(JAVA_OPTIONS, java_options).getOrCreate()
+        classarchive.discard()
+        log.warning("the driver JVM did not start from the class archive (%s); it started "
+                    "without it and the archive is dropped (`python -m sparkdms.classarchive` "
+                    "builds it again)", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return spark
+
+
 def build_session(app_name: str, master: str | None, packages: list[str],
                   extra: Mapping[str, str], engine_conf: Mapping[str, str]) -> Any:
     from pyspark.sql import SparkSession
@@ -66,10 +92,11 @@ def build_session(app_name: str, master: str | None, packages: list[str],
         # a laptop run opens no port beyond loopback
         conf = {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1", **conf}
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the Spark UI's bind address (the JVM's env)
-    for key, value in jvmlog.driver_conf(conf).items():
+    conf = jvmlog.driver_conf(conf)
+    for key, value in conf.items():
         builder = builder.config(key, value)
     with jvmlog.launching():  # Spark's, Ivy's and the JVM's logs to the run's JVM log file
-        spark = builder.getOrCreate()
+        spark = start_from_archive(builder, conf.get(JAVA_OPTIONS, ""))
     spark.sparkContext.setLogLevel(jvmlog.spark_level())
     if "spark.jars.packages" in conf:  # resolved by Ivy this time: remember the jars
         jarcache.remember(packages, spark.sparkContext.getConf().get("spark.jars", None))
