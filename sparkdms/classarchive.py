@@ -11,14 +11,16 @@ it is renamed into place, so a start never sees a half-written archive (a trunca
 crashes the JVM). Starts then add ``-XX:SharedArchiveFile`` to the driver's Java options;
 ``-XX:+VerifySharedSpaces`` makes a JVM ignore an archive whose content changed since.
 
-Only the driver JVM uses it (executors of a cluster start their own JVMs). Archives of other
-keys are removed when a new one is built. ``SPARKDMS_CLASS_ARCHIVE=0`` turns it off.
+Only the driver JVM uses it (executors of a cluster start their own JVMs). When one is
+built, the archives of other keys whose JDK or pyspark install is gone are removed, and all but
+the newest few. ``SPARKDMS_CLASS_ARCHIVE=0`` turns it off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -76,6 +78,34 @@ def _size_file(path: Path) -> Path:
     return path.with_suffix(".size")
 
 
+def _owner_file(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def owners() -> dict[str, str]:
+    """The files an archive was built for: it is useless once either is gone."""
+    import pyspark
+
+    return {"java": str(java_binary()), "pyspark": str(Path(pyspark.__file__).resolve().parent)}
+
+
+def prune(keep: Path, most: int = 4) -> None:
+    """Remove the archives of other keys whose java or pyspark install is gone (a deleted
+    virtualenv), and beyond the ``most`` newest."""
+    others = sorted((p for p in cache_dir().glob("spark-driver-*.jsa") if p != keep),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for index, path in enumerate(others):
+        try:
+            gone = any(not Path(v).exists()
+                       for v in json.loads(_owner_file(path).read_text()).values())
+        except (OSError, ValueError, AttributeError):
+            gone = True  # no record of what it was built for
+        if gone or index >= most - 1:
+            for f in (path, _size_file(path), _owner_file(path)):
+                with contextlib.suppress(OSError):
+                    f.unlink()
+
+
 def archive() -> Path | None:
     """The archive of this JDK and classpath when it is there whole (its recorded size)."""
     k = key() if enabled() else None
@@ -102,7 +132,7 @@ def discard() -> None:
     """Remove this key's archive (a JVM failed to start with it)."""
     k = key()
     if k:
-        for path in (archive_path(k), _size_file(archive_path(k))):
+        for path in (archive_path(k), _size_file(archive_path(k)), _owner_file(archive_path(k))):
             with contextlib.suppress(OSError):
                 path.unlink()
 
@@ -181,12 +211,11 @@ def build(say=print) -> Path | None:
             say(f"class archive: a JVM could not start with it ({build_log()}); starts go on "
                 "without it")
             return None
-        for old in cache_dir().glob("spark-driver-*"):
-            with contextlib.suppress(OSError):
-                old.unlink()
         size = part.stat().st_size
         os.replace(part, final)
         _size_file(final).write_text(str(size))
+        _owner_file(final).write_text(json.dumps(owners()))
+        prune(keep=final)
     say(f"class archive: {final} ({size / 2**20:,.0f} MiB, built in "
         f"{time.monotonic() - started:.0f} s)")
     return final

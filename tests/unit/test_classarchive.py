@@ -97,3 +97,21 @@ def test_without_an_archive_the_options_are_left_alone(cache: Path) -> None:
     builder = Builder(refuse="SharedArchiveFile")
     assert start_from_archive(builder, "-Duser.timezone=UTC") == "session"
     assert builder.starts == [""]  # the caller's options were set on the builder already
+
+
+def test_building_prunes_archives_whose_install_is_gone(cache: Path, tmp_path: Path) -> None:
+    import json
+
+    keep = put_archive(10)
+    folder = keep.parent
+    alive, gone = folder / "spark-driver-alive.jsa", folder / "spark-driver-gone.jsa"
+    for path, home in ((alive, tmp_path), (gone, tmp_path / "deleted-venv")):
+        path.write_bytes(b"x")
+        path.with_suffix(".size").write_text("1")
+        path.with_suffix(".json").write_text(json.dumps({"java": str(tmp_path), "pyspark": str(home)}))
+    classarchive.prune(keep)
+    assert keep.exists() and alive.exists() and alive.with_suffix(".json").exists()
+    assert not gone.exists() and not gone.with_suffix(".size").exists()
+    assert not gone.with_suffix(".json").exists()
+    classarchive.prune(keep, most=1)  # only the current one kept
+    assert keep.exists() and not alive.exists()
