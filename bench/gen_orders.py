@@ -132,9 +132,18 @@ def my_source_rows() -> int | None:
         return int(cur.fetchone()[0])
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def plain_tls_env() -> dict[str, str]:
+    """libpq's PGSSLMODE for the floors and the libpq peers: no TLS to a loopback server, as
+    sparkdms connects there by default (connectors/postgres/tls.py), so no method pays it."""
+    return {"PGSSLMODE": "disable"} if pg_params("postgres")["host"] in LOOPBACK else {}
+
+
 def psql_env() -> dict[str, str]:
     """The environment for psql: the password travels in PGPASSWORD, never on a command line."""
-    return {**os.environ, "PGPASSWORD": pg_params("postgres")["password"]}
+    return {**os.environ, "PGPASSWORD": pg_params("postgres")["password"], **plain_tls_env()}
 
 
 def psql_cmd(database: str, command: str) -> list[str]:

@@ -218,7 +218,7 @@ def run_dlt(src: End, dst: End) -> Measured:
     script.write_text(DLT_PIPELINE)
     state = WORK / "dlt-state"
     shutil.rmtree(state, ignore_errors=True)
-    env = {**os.environ, "BENCH_SRC_URL": src.url(DLT_SOURCE_SCHEME[src.engine]),
+    env = {**os.environ, **gen.plain_tls_env(), "BENCH_SRC_URL": src.url(DLT_SOURCE_SCHEME[src.engine]),
            "BENCH_SRC_SCHEMA": src.schema, "BENCH_TABLE": src.table,
            "BENCH_DST_ENGINE": dst.engine, "BENCH_DST_URL": dst.url(DLT_DEST_SCHEME[dst.engine]),
            "BENCH_DST_SCHEMA": dst.schema, "BENCH_DLT_DIR": str(state),

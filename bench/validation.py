@@ -104,7 +104,7 @@ def sha256_of_copy(database: str, out: dict[str, str]) -> None:
     p = gen.pg_params(database)
     cmd = ["psql", "-X", "-q", "-h", p["host"], "-p", str(p["port"]), "-U", p["user"], "-d",
            database, "-c", "COPY (SELECT * FROM public.orders ORDER BY order_id) TO STDOUT"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ, "PGPASSWORD": p["password"]})
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=gen.psql_env())
     digest = hashlib.sha256()
     assert proc.stdout is not None
     for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):

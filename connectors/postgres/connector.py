@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sparkdms.connectors.base import Capabilities, ReadResult, TableFilter, WriteResult
-from sparkdms.connectors.postgres import copycolumns
+from sparkdms.connectors.postgres import copycolumns, tls
 from sparkdms.connectors.postgres import objects as pg_objects
 from sparkdms.connectors.postgres import usertypes as pg_usertypes
 from sparkdms.connectors.postgres.types import POSTGRES
@@ -22,8 +22,10 @@ from sparkdms.connectors.sql.connector import CONTROL_TABLE, SqlConnector, Write
 from sparkdms.connectors.sql.objects import Referencing, attach_checks
 
 from sparkdms.catalog import Check, Column, ForeignKey, NativeIndex, Table
+from sparkdms.errors import TaskConfigError
 from sparkdms.plan import Filter, Partition, Partitioning, TablePlan
 from sparkdms.plan.typemap.rules import NativeRule, members_of
+from sparkdms.task import Endpoint
 from sparkdms.types import LType, NativeType, is_carried_as_text, parse_native
 
 XIDS_TABLE = "sparkdms_load_xids"  # subtransactions of attempts (note_savepoint_write)
@@ -126,6 +128,7 @@ class PostgresConnector(SqlConnector):
         k: ("no_nul",) for k in ("char", "varchar", "text", "citext", "json", "xml", "enum",
                                  "set")}
     driver_class = "org.postgresql.Driver"
+    endpoint_options = ("jdbc", "ssl_mode", "ssl_root_cert")
     url_scheme = "jdbc:postgresql:"
     native_url_schemes = ("postgresql:", "postgres:")
     default_port = 5432
@@ -137,6 +140,21 @@ class PostgresConnector(SqlConnector):
         ("timeout", "server not reachable (timeout)"),
     )
 
+    @classmethod
+    def check_endpoint(cls, endpoint: Endpoint) -> None:
+        super().check_endpoint(endpoint)
+        bad = tls.check(endpoint.options, endpoint.role)
+        if bad:
+            raise TaskConfigError(*bad)
+
+    def ssl_params(self) -> dict[str, str]:
+        """``sslmode`` / ``sslrootcert`` of both drivers (connectors/postgres/tls.py)."""
+        info = self.conn_info()
+        return tls.params(self.endpoint.options, info.host, info.params)
+
+    def jdbc_properties(self) -> dict[str, str]:
+        return {**self.ssl_params(), **super().jdbc_properties()}
+
     def connect(self) -> Any:
         import psycopg
 
@@ -145,12 +163,12 @@ class PostgresConnector(SqlConnector):
             info = self.conn_info()
             return psycopg.connect(self._libpq_from_url(), user=info.user,
                                    password=info.password.reveal() if info.password else None,
-                                   connect_timeout=10, client_encoding="UTF8")
+                                   connect_timeout=10, client_encoding="UTF8", **self.ssl_params())
         # UTF-8 whatever the database's encoding: COPY data (CSV from Arrow, the direct
         # copies' streams) is UTF-8, and the server reads it in the client encoding
         return psycopg.connect(host=e.host, port=e.port or self.default_port, dbname=e.database,
                                user=e.user, password=e.password.reveal() if e.password else None,
-                               connect_timeout=10, client_encoding="UTF8")
+                               connect_timeout=10, client_encoding="UTF8", **self.ssl_params())
 
     def _libpq_from_url(self) -> str:
         # jdbc:postgresql://u:pw@host:port/db?opts -> postgresql://host:port/db?opts
