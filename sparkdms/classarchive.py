@@ -229,7 +229,7 @@ def main() -> int:
     if found is not None:
         print(f"class archive: {found} (up to date)")
         return 0
-    print("class archive: building the driver JVM's class archive (once, ~30 s)", flush=True)
+    print("class archive: building the driver JVM's class archive (once, about a minute)", flush=True)
     build()
     return 0
 
