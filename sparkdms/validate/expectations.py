@@ -170,7 +170,16 @@ def import_early(settings: Any, validating: bool) -> None:
     """Start great-expectations' import (seconds of CPU) as soon as the task is read, when
     its suites will run, so that it overlaps connecting and discovering."""
     if validating and settings["Sparkdms.ValidationExpectations"]:
+        shared_imports_first()
         threading.Thread(target=import_locked, daemon=True, name="sdms-gx-import").start()
+
+
+def shared_imports_first() -> None:
+    """Before great-expectations is imported in the background: pyspark.sql, which it imports
+    too and whose modules import each other in a cycle. Imported by this thread and the
+    background one at once, one of them can get the half-initialized module (ImportError:
+    cannot import name 'SQLContext' from partially initialized module 'pyspark.sql')."""
+    import pyspark.sql  # noqa: F401
 
 
 def import_locked() -> None:
@@ -190,6 +199,7 @@ class Expectations:
 
     def warm(self) -> None:
         """Import great-expectations and build the context in the background (seconds)."""
+        shared_imports_first()
         threading.Thread(target=self.start_locked, daemon=True, name="sdms-gx-warm").start()
 
     def start_locked(self) -> None:
