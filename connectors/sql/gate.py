@@ -13,10 +13,19 @@ second copy of its partition. The gate closes that window:
   (``pass_gate``) and refuses to write when it is gone; it holds the lock until it commits;
 * ``close_gate`` deletes the row in a transaction of its own before the driver cleans up and
   swaps: the delete waits for every attempt in flight, and any attempt after it finds no row.
+
+Each opening of a gate has its own id (``<load id>#<random>``, kept in the gate row's
+``load_id`` column and in the write's spec): a table whose staging is made again under the
+same load id (a refused direct copy redone through Spark rows, sparkdms.load.fallback) opens
+a new gate, so a straggler of the first write, which asks for the old one, finds none and
+cannot replace a partition the second write committed. Opening a gate first deletes every
+gate row of the table (under the table's lock no other load of it runs), waiting, as
+``close_gate`` does, for the attempts that hold one.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from sparkdms.errors import TransientError
@@ -47,29 +56,46 @@ def _where(c: SqlStaging) -> str:
     return f"WHERE load_id = {c.P} AND table_name = {c.P}"
 
 
+def _table_gates(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
+    return f"DELETE FROM {gate_table(c, schema)} WHERE table_name = {c.P}", (table,)
+
+
+def opened(c: SqlStaging) -> dict[str, str]:
+    """table -> the id of the gate the driver opened for it last (driver side)."""
+    return c.__dict__.setdefault("_gate_ids", {})
+
+
+def gate_id(c: SqlStaging, load_id: str, table: str) -> str:
+    """The id of the table's open gate (what its write's attempts ask for)."""
+    return opened(c).get(table, load_id)
+
+
 def open_gate_sql(c: SqlStaging, schema: str, load_id: str, table: str) -> list[Any]:
-    t, key = gate_table(c, schema), (load_id, table)
-    return [(f"DELETE FROM {t} {_where(c)}", key),
-            (f"INSERT INTO {t} (load_id, table_name) VALUES ({c.P}, {c.P})", key)]
+    """A new gate for the table's load, after every earlier one of the table closed."""
+    new = opened(c)[table] = f"{load_id}#{secrets.token_hex(4)}"
+    return [*c.gate_wait_sql, _table_gates(c, schema, table),
+            (f"INSERT INTO {gate_table(c, schema)} (load_id, table_name) VALUES ({c.P}, {c.P})",
+             (new, table))]
 
 
-def pass_gate(c: SqlStaging, cur: Any, schema: str, load_id: str, table: str) -> None:
+def pass_gate(c: SqlStaging, cur: Any, schema: str, spec_gate: str, load_id: str,
+              table: str) -> None:
     """In the attempt's transaction: hold the gate open until this attempt commits."""
     cur.execute(f"SELECT 1 FROM {gate_table(c, schema)} {_where(c)}{c.share_lock_sql}",
-                (load_id, table))
+                (spec_gate, table))
     if not cur.fetchall():
         raise LateAttemptError(
             f"table {table}: this task attempt started after its load {load_id} was "
-            "committed or aborted (a worker that outlived its executor or driver); it "
-            "wrote nothing")
+            "committed, aborted or restarted (a worker that outlived its job, executor or "
+            "driver); it wrote nothing")
 
 
 def close_gate(c: SqlStaging, schema: str, load_id: str, table: str) -> None:
     """Waits for the attempts in flight, then no attempt of the load can commit again."""
-    c.execute_all([*c.gate_wait_sql,
-                   (f"DELETE FROM {gate_table(c, schema)} {_where(c)}", (load_id, table))])
+    opened(c).pop(table, None)
+    c.execute_all([*c.gate_wait_sql, _table_gates(c, schema, table)])
 
 
 def drop_gates_sql(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
     """Every gate of a table's loads (leftovers of killed runs)."""
-    return f"DELETE FROM {gate_table(c, schema)} WHERE table_name = {c.P}", (table,)
+    return _table_gates(c, schema, table)

@@ -111,10 +111,9 @@ class SqlResume:
         ctl = self._ledger(plan, settings)
         where = f"WHERE table_name = {P} AND load_id <> {P}"
         gone = c.query(f"SELECT COUNT(*) FROM {ctl} {where}", (plan.target_label, load_id))[0][0]
-        gates = gate.gate_table(c, c.control_schema(plan, settings))
+        # their gates close when take() opens this load's (gate.open_gate_sql)
         c.execute_all([*(f"DROP TABLE IF EXISTS {c.qualify(plan.target_schema, t)}" for t in old),
-                       (f"DELETE FROM {ctl} {where}", (plan.target_label, load_id)),
-                       (f"DELETE FROM {gates} {where}", (plan.target_label, load_id))])
+                       (f"DELETE FROM {ctl} {where}", (plan.target_label, load_id))])
         notes = [f"{plan.target_label}: dropped {len(old)} staging table(s) of other loads "
                  f"({', '.join(old)})"] if old else []
         if gone:

@@ -46,6 +46,9 @@ class WriteSpec:
     # rows the target refuses are rejected, not fatal (sparkdms.connectors.sql.rejects.Guard);
     # None: the first refused row fails the attempt
     guard: Any = None
+    # the id of the load's gate its attempts must find open (connectors/sql/gate.py);
+    # empty: the load id
+    gate: str = ""
 
     def placed(self, where: tuple[int, int]) -> tuple[int, int]:
         """(partition id, attempt) of a running task from its (Spark index, attempt)."""

@@ -283,7 +283,8 @@ class SqlStaging(SqlSession):
                          self.stage_name(plan.target_name, load_id),
                          tuple(c.target_name for c in plan.columns), load_id, plan.target_label,
                          settings["FullLoadSettings.CommitRate"], self.control_schema(plan, settings),
-                         plan.partitioning.ids)
+                         plan.partitioning.ids,
+                         gate=gate.gate_id(self, load_id, plan.target_label))
 
     def prepare_frame(self, df: DataFrame, plan: TablePlan) -> DataFrame:
         """Last Spark-side conversions before rows leave for the writer."""
@@ -419,7 +420,8 @@ class SqlStaging(SqlSession):
     def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
         """In the attempt's transaction: lock the partition and delete what earlier attempts
         of it committed, so this attempt's rows replace theirs; how many rows that was."""
-        gate.pass_gate(self, cur, spec.control_schema, spec.load_id, spec.table_key)
+        gate.pass_gate(self, cur, spec.control_schema, spec.gate or spec.load_id, spec.load_id,
+                       spec.table_key)
         self.lock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
         ledger = self.qualify(spec.control_schema, CONTROL_TABLE)
         cur.execute(f"SELECT row_tag, row_count FROM {ledger} WHERE load_id = {self.P} AND "

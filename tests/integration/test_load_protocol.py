@@ -317,3 +317,39 @@ def test_a_retry_replaces_rows_written_inside_savepoints(pg_db, target, tmp_path
     tgt.commit(plan, settings, "sp1",
                written([{"part": 0, "attempt": 32, "rows": 4, "replaced": 4}]))
     assert target_rows(target, "items") == [(1, "a"), (2, "a"), (3, "b"), (4, "b")]
+
+
+def _restart_by_store(tgt, plan, settings, load_id) -> None:
+    tgt.resume_store().restart(plan, settings, load_id)
+
+
+def _restart_by_abort(tgt, plan, settings, load_id) -> None:
+    tgt.abort(plan, settings, load_id)
+    tgt.prepare(plan, settings, load_id)
+
+
+@pytest.mark.parametrize("restart", [_restart_by_store, _restart_by_abort], ids=["store", "abort"])
+def test_a_straggler_of_a_restarted_load_writes_nothing(restart, pg_db, target, tmp_path):
+    """A refused direct copy is redone through Spark rows under the same load id
+    (sparkdms.load.fallback): a task of the first write that starts its attempt after the
+    restart (Spark does not wait for a failed job's other tasks) must not replace the
+    partition the second write committed. Before each restart opened a gate of its own, it
+    did, and the commit failed the table ('replaced by another attempt')."""
+    from sparkdms.connectors.sql.gate import LateAttemptError
+    from sparkdms.connectors.sql.staging import written
+
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, "redo1")
+    first = tgt.write_spec(plan, settings, "redo1")
+    write_partition(first, iter([_one([1], "first")]), where=(0, 10))
+    restart(tgt, plan, settings, "redo1")
+    second = tgt.write_spec(plan, settings, "redo1")
+    done = write_partition(second, iter([_one([1, 2], "second")]), where=(0, 20))
+    with pytest.raises(LateAttemptError, match="started after its load redo1 was"):
+        write_partition(first, iter([_one([1, 9], "straggler")]), where=(0, 11))
+    tgt.commit(plan, settings, "redo1",
+               written([{"part": 0, "attempt": 20, "rows": done[2], "replaced": 0}]))
+    assert target_rows(target, "items") == [(1, "second"), (2, "second")]

@@ -46,7 +46,7 @@ def spec(tmp_path) -> WriteSpec:
     conn.commit()
     conn.close()
     return WriteSpec(SQLiteConnector, target.endpoint, "main", STAGE, ("id", "v"), "load1",
-                     "main.t", 1000, "main")
+                     "main.t", 1000, "main", gate=gate.gate_id(target, "load1", "main.t"))
 
 
 def stored(spec: WriteSpec) -> tuple[list[tuple], list[tuple]]:
