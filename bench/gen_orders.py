@@ -132,13 +132,12 @@ def my_source_rows() -> int | None:
         return int(cur.fetchone()[0])
 
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-
 def plain_tls_env() -> dict[str, str]:
     """libpq's PGSSLMODE for the floors and the libpq peers: no TLS to a loopback server, as
     sparkdms connects there by default (connectors/postgres/tls.py), so no method pays it."""
-    return {"PGSSLMODE": "disable"} if pg_params("postgres")["host"] in LOOPBACK else {}
+    from sparkdms.connectors.postgres.tls import is_loopback
+
+    return {"PGSSLMODE": "disable"} if is_loopback(pg_params("postgres")["host"]) else {}
 
 
 def psql_env() -> dict[str, str]:

@@ -182,10 +182,11 @@ def fixed_cost(args: argparse.Namespace) -> list[Row]:
 
 def classarchive_ready() -> bool:
     """The driver JVM's class archive of this machine, built when missing (as `make venv`)."""
-    done = subprocess.run([str(PY), "-m", "sparkdms.classarchive"], capture_output=True, text=True,
-                          cwd=ROOT, check=False)
-    log(done.stdout.strip() or done.stderr.strip()[-500:])
-    return done.returncode == 0 and ("(up to date)" in done.stdout or "MiB, built in" in done.stdout)
+    from sparkdms import classarchive
+
+    found = classarchive.archive() or classarchive.build(say=log)
+    log(f"class archive: {found or 'none (starts go on without one)'}")
+    return found is not None
 
 
 def empty_row(case: str, method: str, runs: list[common.Measured], plain: common.Measured,

@@ -33,7 +33,9 @@ def end(prefix: str) -> dict[str, str]:
 
 def props(side: dict[str, str]) -> dict[str, str]:
     """The driver's properties; no TLS to a loopback PostgreSQL, as every method of the bench."""
-    plain = side["engine"] == "postgres" and side["host"] in ("127.0.0.1", "::1", "localhost")
+    from sparkdms.connectors.postgres.tls import is_loopback
+
+    plain = side["engine"] == "postgres" and is_loopback(side["host"])
     return {"user": side["user"], "password": side["password"],
             "driver": DRIVERS[side["engine"]], **({"sslmode": "disable"} if plain else {})}
 

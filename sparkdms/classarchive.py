@@ -101,14 +101,22 @@ def prune(keep: Path, most: int = 4) -> None:
         except (OSError, ValueError, AttributeError):
             gone = True  # no record of what it was built for
         if gone or index >= most - 1:
-            for f in (path, _size_file(path), _owner_file(path)):
-                with contextlib.suppress(OSError):
-                    f.unlink()
+            _remove(path)
 
 
-def archive() -> Path | None:
-    """The archive of this JDK and classpath when it is there whole (its recorded size)."""
-    k = key() if enabled() else None
+def _remove(path: Path) -> None:
+    """An archive and the two records beside it."""
+    for f in (path, _size_file(path), _owner_file(path)):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def archive(k: str | None = None) -> Path | None:
+    """The archive of this JDK and classpath (``k``: its key, when known) when it is there
+    whole (its recorded size)."""
+    if not enabled():
+        return None
+    k = k or key()
     if k is None:
         return None
     path = archive_path(k)
@@ -132,9 +140,7 @@ def discard() -> None:
     """Remove this key's archive (a JVM failed to start with it)."""
     k = key()
     if k:
-        for path in (archive_path(k), _size_file(archive_path(k)), _owner_file(archive_path(k))):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        _remove(archive_path(k))
 
 
 # -- building ------------------------------------------------------------------------------
@@ -193,7 +199,7 @@ def build(say=print) -> Path | None:
     if k is None or not enabled():
         return None
     final = archive_path(k)
-    if archive() is not None:
+    if archive(k) is not None:
         return final
     try:
         cache_dir().mkdir(parents=True, exist_ok=True)
