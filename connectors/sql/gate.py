@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sparkdms.errors import TransientError
 
 if TYPE_CHECKING:
+    from sparkdms.connectors.sql.spec import WriteSpec
     from sparkdms.connectors.sql.staging import SqlStaging
 
 GATE_TABLE = "sparkdms_load_gates"
@@ -56,7 +57,8 @@ def _where(c: SqlStaging) -> str:
     return f"WHERE load_id = {c.P} AND table_name = {c.P}"
 
 
-def _table_gates(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
+def drop_gates_sql(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
+    """Every gate of the table (under its lock, only this load's or leftovers of killed runs)."""
     return f"DELETE FROM {gate_table(c, schema)} WHERE table_name = {c.P}", (table,)
 
 
@@ -73,29 +75,23 @@ def gate_id(c: SqlStaging, load_id: str, table: str) -> str:
 def open_gate_sql(c: SqlStaging, schema: str, load_id: str, table: str) -> list[Any]:
     """A new gate for the table's load, after every earlier one of the table closed."""
     new = opened(c)[table] = f"{load_id}#{secrets.token_hex(4)}"
-    return [*c.gate_wait_sql, _table_gates(c, schema, table),
+    return [*c.gate_wait_sql, drop_gates_sql(c, schema, table),
             (f"INSERT INTO {gate_table(c, schema)} (load_id, table_name) VALUES ({c.P}, {c.P})",
              (new, table))]
 
 
-def pass_gate(c: SqlStaging, cur: Any, schema: str, spec_gate: str, load_id: str,
-              table: str) -> None:
+def pass_gate(c: SqlStaging, cur: Any, spec: WriteSpec) -> None:
     """In the attempt's transaction: hold the gate open until this attempt commits."""
-    cur.execute(f"SELECT 1 FROM {gate_table(c, schema)} {_where(c)}{c.share_lock_sql}",
-                (spec_gate, table))
+    cur.execute(f"SELECT 1 FROM {gate_table(c, spec.control_schema)} {_where(c)}"
+                f"{c.share_lock_sql}", (spec.gate or spec.load_id, spec.table_key))
     if not cur.fetchall():
         raise LateAttemptError(
-            f"table {table}: this task attempt started after its load {load_id} was "
+            f"table {spec.table_key}: this task attempt started after its load {spec.load_id} was "
             "committed, aborted or restarted (a worker that outlived its job, executor or "
             "driver); it wrote nothing")
 
 
-def close_gate(c: SqlStaging, schema: str, load_id: str, table: str) -> None:
+def close_gate(c: SqlStaging, schema: str, table: str) -> None:
     """Waits for the attempts in flight, then no attempt of the load can commit again."""
     opened(c).pop(table, None)
-    c.execute_all([*c.gate_wait_sql, _table_gates(c, schema, table)])
-
-
-def drop_gates_sql(c: SqlStaging, schema: str, table: str) -> tuple[str, tuple]:
-    """Every gate of a table's loads (leftovers of killed runs)."""
-    return _table_gates(c, schema, table)
+    c.execute_all([*c.gate_wait_sql, drop_gates_sql(c, schema, table)])

@@ -318,7 +318,7 @@ class SqlStaging(SqlSession):
         mode = settings["FullLoadSettings.TargetTablePrepMode"]
         stage = self.stage_name(plan.target_name, load_id)
         ctl = self.control_schema(plan, settings)
-        gate.close_gate(self, ctl, load_id, plan.target_label)  # no attempt commits after this
+        gate.close_gate(self, ctl, plan.target_label)  # no attempt commits after this
         self.drop_failed_attempts(plan, stage, ctl, load_id, result)
         exists = self.table_exists(plan.target_schema, plan.target_name)
         if mode == "DROP_AND_CREATE" or not exists:
@@ -382,7 +382,7 @@ class SqlStaging(SqlSession):
         try:
             stage = self.stage_name(plan.target_name, load_id)
             ctl = self.control_schema(plan, settings)
-            gate.close_gate(self, ctl, load_id, plan.target_label)
+            gate.close_gate(self, ctl, plan.target_label)
             self.execute_all([f"DROP TABLE IF EXISTS {self.qualify(plan.target_schema, stage)}",
                               (self.clear_control_sql(ctl), (load_id, plan.target_label))])
         except Exception:
@@ -420,8 +420,7 @@ class SqlStaging(SqlSession):
     def begin_attempt(self, cur: Any, spec: WriteSpec, part: int, attempt: int) -> int:
         """In the attempt's transaction: lock the partition and delete what earlier attempts
         of it committed, so this attempt's rows replace theirs; how many rows that was."""
-        gate.pass_gate(self, cur, spec.control_schema, spec.gate or spec.load_id, spec.load_id,
-                       spec.table_key)
+        gate.pass_gate(self, cur, spec)
         self.lock_partition(cur, f"{spec.load_id}/{spec.table_key}/{part}")
         ledger = self.qualify(spec.control_schema, CONTROL_TABLE)
         cur.execute(f"SELECT row_tag, row_count FROM {ledger} WHERE load_id = {self.P} AND "

@@ -36,18 +36,23 @@ def target_rows(endpoint: dict, table: str) -> list[tuple]:
         return sorted(fetch(conn, f"SELECT id, v FROM {name}"), key=lambda r: r[0])
 
 
+def prepared(pg_db: dict, target: dict, tmp_path, load_id: str) -> tuple:
+    """(plan, settings, target connector) of public.items, its load ``load_id`` prepared."""
+    seed_source(pg_db)
+    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
+    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
+    tgt.prepare_task(prep.plan.tables, settings)
+    tgt.prepare(plan, settings, load_id)
+    return plan, settings, tgt
+
+
 def test_a_retried_partition_replaces_the_earlier_attempt(pg_db, target, tmp_path):
     """Attempt 1 of partition 0 commits only part of its rows (its source read failed after
     the writer's input ended); attempt 2 rewrites the whole partition. Whichever attempt
     Spark reports as the successful one is what lands: never both, never the partial one."""
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    task_path = write_task(tmp_path, pg_db, target, [selection("public", "items")])
-    prep = prepare(task_path)
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "load1")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "load1")
     spec = tgt.write_spec(plan, settings, "load1")
     partial = pa.RecordBatch.from_pydict({"id": [10], "v": ["x"]})
     whole = pa.RecordBatch.from_pydict({"id": [10, 11, 12], "v": ["x", None, "z"]})
@@ -65,11 +70,7 @@ def test_an_attempt_spark_did_not_accept_is_removed_at_commit(pg_db, target, tmp
     """A speculative attempt that committed after the accepted one of another partition."""
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "load9")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "load9")
     spec = tgt.write_spec(plan, settings, "load9")
     kept = write_partition(spec, iter([pa.RecordBatch.from_pydict({"id": [1], "v": ["a"]})]),
                            where=(0, 7))
@@ -102,11 +103,7 @@ def test_a_second_load_of_the_same_table_is_refused_while_one_runs(pg_db, target
 
 
 def test_leftovers_of_a_killed_run_are_removed_and_reported(pg_db, target, tmp_path):
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "killed1")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "killed1")
     spec = tgt.write_spec(plan, settings, "killed1")
     write_partition(spec, iter([pa.RecordBatch.from_pydict({"id": [5], "v": ["k"]})]),
                     where=(0, 1))
@@ -121,11 +118,7 @@ def test_leftovers_of_a_killed_run_are_removed_and_reported(pg_db, target, tmp_p
 
 
 def test_abort_drops_staging(pg_db, target, tmp_path):
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "load2")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "load2")
     assert tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name, "load2"))
     tgt.abort(plan, settings, "load2")
     assert not tgt.table_exists(plan.target_schema, tgt.stage_name(plan.target_name, "load2"))
@@ -210,11 +203,7 @@ def test_an_attempt_after_the_commit_writes_nothing(pg_db, target, tmp_path):
     from sparkdms.connectors.sql.gate import LateAttemptError
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "gate1")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "gate1")
     spec = tgt.write_spec(plan, settings, "gate1")
     done = write_partition(spec, iter([_one([1, 2], "a")]), where=(0, 1))
     tgt.commit(plan, settings, "gate1",
@@ -242,11 +231,7 @@ def test_the_commit_waits_for_an_attempt_in_flight_then_removes_it(pg_db, target
 
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "gate2")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "gate2")
     spec = tgt.write_spec(plan, settings, "gate2")
     done = write_partition(spec, iter([_one([1, 2], "a")]), where=(0, 1))
     release, errors = threading.Event(), []
@@ -304,11 +289,7 @@ def test_a_retry_replaces_rows_written_inside_savepoints(pg_db, target, tmp_path
     from sparkdms.connectors.sql.rejects import guard_for
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "sp1")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "sp1")
     spec = replace(tgt.write_spec(plan, settings, "sp1"), guard=guard_for(tgt, plan, settings))
     batches = [_one([1, 2], "a"), _one([3, 4], "b")]
     first = write_partition(spec, iter(batches), where=(0, 31))
@@ -338,11 +319,7 @@ def test_a_straggler_of_a_restarted_load_writes_nothing(restart, pg_db, target, 
     from sparkdms.connectors.sql.gate import LateAttemptError
     from sparkdms.connectors.sql.staging import written
 
-    seed_source(pg_db)
-    prep = prepare(write_task(tmp_path, pg_db, target, [selection("public", "items")]))
-    plan, settings, tgt = prep.plan.tables[0], prep.task.settings, prep.target
-    tgt.prepare_task(prep.plan.tables, settings)
-    tgt.prepare(plan, settings, "redo1")
+    plan, settings, tgt = prepared(pg_db, target, tmp_path, "redo1")
     first = tgt.write_spec(plan, settings, "redo1")
     write_partition(first, iter([_one([1], "first")]), where=(0, 10))
     restart(tgt, plan, settings, "redo1")
